@@ -1,0 +1,51 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Two executables: `awsmfa` is the small front binary that serves a cached `env` from the kernel
+// keyring without linking networking, crypto or argument parsing (start-up time is the product);
+// everything else is `awsmfa-cli`, which the front binary execs.
+let package = Package(
+  name: "awsmfa",
+  platforms: [.macOS(.v13)],
+  products: [
+    .executable(name: "awsmfa", targets: ["awsmfa"]),
+    .executable(name: "awsmfa-cli", targets: ["AWSMFACLI"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+  ],
+  targets: [
+    .systemLibrary(
+      name: "CKeyutils",
+      pkgConfig: "libkeyutils",
+      providers: [.apt(["libkeyutils-dev"])]
+    ),
+    .systemLibrary(
+      name: "CPCSCLite",
+      pkgConfig: "libpcsclite",
+      providers: [.apt(["libpcsclite-dev"])]
+    ),
+    .target(name: "AWSMFAKit", dependencies: ["CKeyutils"]),
+    .target(
+      name: "AWSMFACore",
+      dependencies: [
+        "AWSMFAKit",
+        "CPCSCLite",
+        .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
+      ]
+    ),
+    .executableTarget(name: "awsmfa", dependencies: ["AWSMFAKit"]),
+    .executableTarget(
+      name: "AWSMFACLI",
+      dependencies: [
+        "AWSMFACore",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Sources/awsmfa-cli"
+    ),
+    .testTarget(name: "AWSMFACoreTests", dependencies: ["AWSMFACore", "AWSMFAKit"]),
+  ]
+)

@@ -1,0 +1,108 @@
+import AWSMFAKit
+import Foundation
+
+/// Where a TOTP code for an MFA device comes from.
+public protocol MFACodeSource: Sendable {
+  /// A human name for messages ("--code", "mfa_process", "the terminal", "YubiKey 1234567").
+  var name: String { get }
+  /// Whether the source can give the code of a chosen time step (a card can; a person cannot).
+  var canChooseStep: Bool { get }
+  /// The code for `device` at time step `step` (30 s steps since the epoch).
+  func code(device: String, profile: ResolvedProfile, step: Int64) async throws(MFAError) -> String
+}
+
+/// Why no MFA code could be had; each description is one sentence.
+public enum MFAError: Error, Sendable, CustomStringConvertible, Equatable {
+  case noSource(profile: String, device: String)
+  case badCode(source: String)
+  case processFailed(command: String, detail: String)
+  case terminal(String)
+  case cancelled
+  case card(String)
+
+  public var description: String {
+    switch self {
+    case .noSource(let profile, let device):
+      return "Profile \(Quote.human(profile)) needs a code for MFA device \(device), but there is no terminal to ask on, no mfa_process and no YubiKey holding it; pass --code or set mfa_process."
+    case .badCode(let source):
+      return "The MFA code from \(source) is not 6 to 8 digits."
+    case .processFailed(let command, let detail):
+      return "mfa_process \(Quote.human(command)) failed: \(detail)."
+    case .terminal(let detail):
+      return "Cannot ask for the MFA code on the terminal: \(detail)."
+    case .cancelled:
+      return "No MFA code was entered."
+    case .card(let detail):
+      return detail
+    }
+  }
+
+  /// Checks that `code` looks like a TOTP code.
+  static func validate(_ code: String, source: String) throws(MFAError) -> String {
+    let trimmed = code.trimmingCharacters(in: " ")
+    guard (6...8).contains(trimmed.count), trimmed.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+      throw .badCode(source: source)
+    }
+    return trimmed
+  }
+}
+
+/// The code given on the command line with `--code`.
+public struct FixedCodeSource: MFACodeSource {
+  public var value: String
+  public init(_ value: String) { self.value = value }
+  public var name: String { "--code" }
+  public var canChooseStep: Bool { false }
+  public func code(device: String, profile: ResolvedProfile, step: Int64) async throws(MFAError) -> String {
+    try MFAError.validate(value, source: "--code")
+  }
+}
+
+/// The profile's `mfa_process`: split into words like a shell would, run without a shell.
+public struct ProcessCodeSource: MFACodeSource {
+  public var command: String
+  public var timeout: Double
+  public init(command: String, timeout: Double = 60) {
+    self.command = command
+    self.timeout = timeout
+  }
+  public var name: String { "mfa_process" }
+  public var canChooseStep: Bool { false }
+
+  public func code(device: String, profile: ResolvedProfile, step: Int64) async throws(MFAError) -> String {
+    let words: [String]
+    do {
+      words = try ShellWords.split(command)
+    } catch {
+      throw .processFailed(command: command, detail: error.description)
+    }
+    guard !words.isEmpty else { throw .processFailed(command: command, detail: "it is empty") }
+    let result: ChildProcess.Result
+    do {
+      result = try ChildProcess.run(
+        words, extraEnvironment: ["AWSMFA_MFA_SERIAL": device, "AWSMFA_PROFILE": profile.name],
+        timeout: timeout)
+    } catch {
+      throw .processFailed(command: command, detail: error.description)
+    }
+    guard result.status == 0 else {
+      throw .processFailed(command: command, detail: "it exited with status \(result.status)")
+    }
+    let output = String(decoding: result.stdout, as: UTF8.self)
+    let line = output.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+    return try MFAError.validate(line, source: "mfa_process")
+  }
+}
+
+/// A prompt on `/dev/tty`: never stdin (it may be a pipe), never stdout (it is eval'd).
+public struct TerminalCodeSource: MFACodeSource {
+  public var terminal: Terminal
+  public init(terminal: Terminal) { self.terminal = terminal }
+  public var name: String { "the terminal" }
+  public var canChooseStep: Bool { false }
+
+  public func code(device: String, profile: ResolvedProfile, step: Int64) async throws(MFAError) -> String {
+    guard let line = terminal.ask("MFA code for \(device): ") else { throw .cancelled }
+    return try MFAError.validate(line, source: "the terminal")
+  }
+}

@@ -1,0 +1,57 @@
+import AWSMFAKit
+
+/// The session store, used until it first fails: then one warning and no cache for this run.
+public final class CacheGuard: @unchecked Sendable {
+  private var store: (any SessionStore)?
+  private let warn: @Sendable (String) -> Void
+
+  public init(store: (any SessionStore)?, warn: @escaping @Sendable (String) -> Void) {
+    self.store = store
+    self.warn = warn
+  }
+
+  /// Whether a store is still in use.
+  public var isActive: Bool { store != nil }
+
+  /// Cached credentials for `identity`, or nil (also when the store fails).
+  public func credentials(_ identity: SessionIdentity) -> SessionCredentials? {
+    guard let payload = attempt({ (store) throws(KeyringError) in try store.load(identity) }) ?? nil else { return nil }
+    return SessionCredentials(payload: payload.payload)
+  }
+
+  /// Caches `credentials` for `identity` until they expire.
+  public func save(_ identity: SessionIdentity, _ credentials: SessionCredentials, now: Int64) {
+    _ = attempt { (store) throws(KeyringError) in
+      try store.store(identity, payload: credentials.payload, expiresAt: credentials.expiration, now: now)
+    }
+  }
+
+  /// The last TOTP step sent for `device`, if remembered.
+  public func lastStep(device: String) -> Int64? {
+    guard let found = attempt({ (store) throws(KeyringError) in try store.load(Self.stepIdentity(device)) }) ?? nil else { return nil }
+    return Int64(found.payload)
+  }
+
+  /// Remembers that `step` was sent for `device` (kept for a few steps, as long as AWS could care).
+  public func recordStep(_ step: Int64, device: String, now: Int64) {
+    if let last = lastStep(device: device), last >= step { return }
+    _ = attempt { (store) throws(KeyringError) in
+      try store.store(Self.stepIdentity(device), payload: String(step), expiresAt: (step + 3) * 30, now: now)
+    }
+  }
+
+  static func stepIdentity(_ device: String) -> SessionIdentity {
+    SessionIdentity(kind: .step, profile: "-", device: device, fingerprint: "-")
+  }
+
+  private func attempt<T>(_ body: (any SessionStore) throws(KeyringError) -> T) -> T? {
+    guard let store else { return nil }
+    do {
+      return try body(store)
+    } catch {
+      self.store = nil
+      warn("awsmfa: warning: \(error.description) Continuing without the session cache.")
+      return nil
+    }
+  }
+}

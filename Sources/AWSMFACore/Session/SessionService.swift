@@ -1,0 +1,189 @@
+import AWSMFAKit
+import Foundation
+
+/// Cached-or-fresh credentials for a profile: the keyring in front of STS, as a decorator.
+///
+/// Look up the target's credentials; outside the refresh window they are the answer. Otherwise
+/// take the device's refresh lock, look again (another terminal may have refreshed), then reuse or
+/// start the MFA session (one per source profile and device) and assume the roles from it.
+public struct SessionService: Sendable {
+  /// Per-call choices from the command line.
+  public struct Options: Sendable {
+    public var refresh: Bool
+    public var duration: Int?
+    public init(refresh: Bool = false, duration: Int? = nil) {
+      self.refresh = refresh
+      self.duration = duration
+    }
+  }
+
+  /// AWS's cap on a role session assumed with temporary credentials (role chaining).
+  public static let chainingCap = 3600
+
+  public var cache: CacheGuard
+  public var sts: any STSService
+  /// Picks the code source when a code is first needed (a prompt must not appear for a cache hit).
+  public var codeSource: @Sendable (ResolvedProfile) throws(MFAError) -> any MFACodeSource
+  public var environment: Environment
+  public var now: @Sendable () -> Int64
+  /// Notes shown with `--verbose`.
+  public var note: @Sendable (String) -> Void
+  /// Seconds to wait for another process's refresh.
+  public var lockTimeout: Double = 120
+
+  public init(
+    cache: CacheGuard, sts: any STSService,
+    codeSource: @escaping @Sendable (ResolvedProfile) throws(MFAError) -> any MFACodeSource,
+    environment: Environment, now: @escaping @Sendable () -> Int64 = { epochNow() },
+    note: @escaping @Sendable (String) -> Void = { _ in }
+  ) {
+    self.cache = cache
+    self.sts = sts
+    self.codeSource = codeSource
+    self.environment = environment
+    self.now = now
+    self.note = note
+  }
+
+  /// The credentials `env` hands out for `profile`.
+  public func credentials(for profile: ResolvedProfile, options: Options = Options()) async throws
+    -> SessionCredentials
+  {
+    let target = profile.targetIdentity
+    let usesCache = !options.refresh && options.duration == nil
+    if usesCache, let cached = fresh(cache.credentials(target), profile) {
+      note("Using cached credentials for \(Quote.human(profile.name)), \(cached.expiration - now()) s left.")
+      return cached
+    }
+    let lockName = Fingerprint.of([profile.sourceProfile, profile.mfaSerial ?? "-"])
+    let lock = RefreshLock.acquire(name: lockName, environment: environment, timeout: lockTimeout)
+    if lock == nil { note("Could not take the refresh lock; refreshing without it.") }
+    defer { withExtendedLifetime(lock) {} }
+    if usesCache, let cached = fresh(cache.credentials(target), profile) {
+      note("Another awsmfa refreshed \(Quote.human(profile.name)) meanwhile.")
+      return cached
+    }
+    let credentials = try await fetch(profile, options: options)
+    cache.save(target, credentials, now: now())
+    return credentials
+  }
+
+  private func fetch(_ profile: ResolvedProfile, options: Options) async throws -> SessionCredentials {
+    let keys = SigningCredentials(accessKeyId: profile.keys.accessKeyId, secretAccessKey: profile.keys.secretAccessKey)
+    if profile.roles.isEmpty {
+      return try await mfaSession(profile, duration: options.duration ?? profile.sessionDuration, forceNew: true)
+    }
+    let requested = options.duration ?? profile.roles.last?.durationSeconds
+    var signer = keys
+    var temporary = false
+    var hops = profile.roles[...]
+    if let serial = profile.mfaSerial {
+      if profile.roles.count == 1, let requested, requested > Self.chainingCap, let hop = hops.first {
+        // A single role asked for more than an hour: assume it straight from the long-term keys
+        // with the code, since a session-based assume would be capped at one hour.
+        note("Assuming \(hop.roleArn) directly with an MFA code for \(requested) s (beyond the 1 h role-chaining cap).")
+        return try await withCode(profile, serial: serial) { code in
+          try await sts.assumeRole(
+            signer: keys,
+            role: parameters(hop, duration: requested, serial: serial, code: code))
+        }
+      }
+      let session = try await mfaSession(profile, duration: profile.sessionDuration, forceNew: false)
+      signer = SigningCredentials(
+        accessKeyId: session.accessKeyId, secretAccessKey: session.secretAccessKey, sessionToken: session.sessionToken)
+      temporary = true
+    }
+    var result: SessionCredentials?
+    while let hop = hops.popFirst() {
+      var duration = hops.isEmpty ? requested : hop.durationSeconds
+      if temporary, (duration ?? Self.chainingCap) > Self.chainingCap {
+        note("\(hop.roleArn): capped at 1 h, the AWS limit for roles assumed with temporary credentials (role chaining).")
+        duration = Self.chainingCap
+      }
+      let credentials = try await sts.assumeRole(signer: signer, role: parameters(hop, duration: duration, serial: nil, code: nil))
+      signer = SigningCredentials(
+        accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey,
+        sessionToken: credentials.sessionToken)
+      temporary = true
+      result = credentials
+    }
+    guard let result else { throw STSError.malformed(status: 0, detail: "no role to assume") }
+    return result
+  }
+
+  /// The MFA session of the profile's source identity and device: cached, or a new one.
+  func mfaSession(_ profile: ResolvedProfile, duration: Int, forceNew: Bool) async throws -> SessionCredentials {
+    let identity = profile.sessionIdentity
+    if !forceNew, let cached = fresh(cache.credentials(identity), profile) {
+      note("Reusing the MFA session of \(Quote.human(profile.sourceProfile)) (\(cached.expiration - now()) s left).")
+      return cached
+    }
+    let keys = SigningCredentials(accessKeyId: profile.keys.accessKeyId, secretAccessKey: profile.keys.secretAccessKey)
+    let credentials: SessionCredentials
+    if let serial = profile.mfaSerial {
+      credentials = try await withCode(profile, serial: serial) { code in
+        try await sts.getSessionToken(signer: keys, durationSeconds: duration, serialNumber: serial, tokenCode: code)
+      }
+    } else {
+      credentials = try await sts.getSessionToken(signer: keys, durationSeconds: duration, serialNumber: nil, tokenCode: nil)
+    }
+    cache.save(identity, credentials, now: now())
+    return credentials
+  }
+
+  /// Runs `call` with a code never sent before for `serial`; retries once with a later step when
+  /// AWS calls the code invalid and reuse is possible (it says the same for both).
+  func withCode(
+    _ profile: ResolvedProfile, serial: String, _ call: (String) async throws -> SessionCredentials
+  ) async throws -> SessionCredentials {
+    let source = try codeSource(profile)
+    var attempt = 0
+    while true {
+      attempt += 1
+      let step = try await unusedStep(serial: serial, source: source)
+      let code = try await source.code(device: serial, profile: profile, step: step)
+      do {
+        let credentials = try await call(code)
+        cache.recordStep(step, device: serial, now: now())
+        return credentials
+      } catch let error as STSError {
+        if case .refused(_, "AccessDenied", let message) = error, message.contains("invalid MFA one time pass code") {
+          cache.recordStep(step, device: serial, now: now())
+          if attempt == 1, !(source is FixedCodeSource) {
+            note("STS refused the code of step \(step); trying once more with a fresh step.")
+            continue
+          }
+        }
+        throw error
+      }
+    }
+  }
+
+  /// The TOTP step to use now: the current one, unless it was already sent for this device; then
+  /// the next one — computed at once by a card, waited for with any other source.
+  func unusedStep(serial: String, source: any MFACodeSource) async throws -> Int64 {
+    let current = now() / 30
+    guard let last = cache.lastStep(device: serial), last >= current, !(source is FixedCodeSource) else {
+      return current
+    }
+    // AWS accepts one step either side of now, so a card may use the next step straight away.
+    if source.canChooseStep, last == current { return current + 1 }
+    let wait = (last + 1) * 30 - now()
+    if wait > 0 {
+      Cue.show("awsmfa: the current MFA code was already used; waiting \(wait) s for the next one…\n")
+      try await Task.sleep(nanoseconds: UInt64(wait) * 1_000_000_000)
+    }
+    return now() / 30
+  }
+
+  private func parameters(_ hop: RoleHop, duration: Int?, serial: String?, code: String?) -> AssumeRoleParameters {
+    AssumeRoleParameters(
+      roleArn: hop.roleArn, sessionName: hop.sessionName ?? "awsmfa-\(now())", externalId: hop.externalId,
+      durationSeconds: duration, serialNumber: serial, tokenCode: code)
+  }
+
+  private func fresh(_ credentials: SessionCredentials?, _ profile: ResolvedProfile) -> SessionCredentials? {
+    guard let credentials, credentials.expiration - now() > Int64(profile.refreshWindow) else { return nil }
+    return credentials
+  }
+}

@@ -1,0 +1,59 @@
+/// Why the config files could not yield a usable profile; each description is one sentence.
+public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
+  case unreadable(path: String, reason: String)
+  case malformed(INIParseError)
+  case unknownProfile(String, configPath: String, credentialsPath: String)
+  case unknownSourceProfile(profile: String, source: String)
+  case cycle([String])
+  case missingCredentials(profile: String, credentialsPath: String)
+  case temporarySourceCredentials(profile: String)
+  case unsupported(profile: String, key: String)
+  case invalidValue(profile: String, key: String, value: String, expected: String)
+
+  public var description: String {
+    switch self {
+    case .unreadable(let path, let reason):
+      return "Cannot read \(path): \(reason)."
+    case .malformed(let error):
+      return "Malformed config file \(error.path), line \(error.line): \(error.reason)"
+    case .unknownProfile(let name, let config, let credentials):
+      return "Profile \(Quote.human(name)) is in neither \(config) nor \(credentials)."
+    case .unknownSourceProfile(let profile, let source):
+      return "Profile \(Quote.human(profile)) names source_profile \(Quote.human(source)), which does not exist."
+    case .cycle(let chain):
+      return "The source_profile chain loops: \(chain.map(Quote.human).joined(separator: " -> "))."
+    case .missingCredentials(let profile, let path):
+      return "Profile \(Quote.human(profile)) has no aws_access_key_id and aws_secret_access_key (looked in \(path) and the config file)."
+    case .temporarySourceCredentials(let profile):
+      return "Profile \(Quote.human(profile)) holds temporary credentials (aws_session_token); awsmfa needs long-term access keys to start an MFA session."
+    case .unsupported(let profile, let key):
+      return "Profile \(Quote.human(profile)) uses \(key), which awsmfa does not support."
+    case .invalidValue(let profile, let key, let value, let expected):
+      return "Profile \(Quote.human(profile)) sets \(key) = \(Quote.human(value)), but it must be \(expected)."
+    }
+  }
+}
+
+/// Quoting for names shown to a person in messages (not for shells).
+public enum Quote {
+  /// `name` in single quotes, with control characters made visible so a message stays one line.
+  public static func human(_ name: String) -> String {
+    var out = "'"
+    for scalar in name.unicodeScalars {
+      switch scalar {
+      case "\n": out += "\\n"
+      case "\r": out += "\\r"
+      case "\t": out += "\\t"
+      case "'": out += "\\'"
+      case "\\": out += "\\\\"
+      default:
+        if scalar.value < 0x20 || scalar.value == 0x7F {
+          out += "\\x" + String(scalar.value, radix: 16)
+        } else {
+          out.unicodeScalars.append(scalar)
+        }
+      }
+    }
+    return out + "'"
+  }
+}

@@ -1,0 +1,52 @@
+/// The cached `env` path, served by the front binary without networking, crypto or argument
+/// parsing libraries: recognise the simple call shapes, find a fresh session in the store, render.
+public enum FastPath {
+  /// The parts of an `env` call the fast path understands.
+  public struct Request: Equatable, Sendable {
+    public var profile: String
+    public var format: OutputFormat?
+  }
+
+  /// Recognises `env PROFILE [--format F]` (either order, `--format=F` too); nil for anything
+  /// else, which the full CLI then parses and reports.
+  public static func recognise(_ arguments: [String]) -> Request? {
+    guard arguments.first == "env" else { return nil }
+    var profile: String?
+    var format: OutputFormat?
+    var rest = arguments.dropFirst()[...]
+    while let word = rest.popFirst() {
+      if word == "--format" || word == "-f" {
+        guard let value = rest.popFirst(), let parsed = OutputFormat(rawValue: value), format == nil
+        else { return nil }
+        format = parsed
+      } else if word.hasPrefix("--format=") {
+        guard let parsed = OutputFormat(rawValue: String(word.dropFirst(9))), format == nil else {
+          return nil
+        }
+        format = parsed
+      } else if word.hasPrefix("-") || profile != nil {
+        return nil
+      } else {
+        profile = word
+      }
+    }
+    guard let profile else { return nil }
+    return Request(profile: profile, format: format)
+  }
+
+  /// The text `env` prints when `arguments` is a simple `env` call whose credentials are cached
+  /// and outside the refresh window; nil when the full CLI must decide.
+  public static func cachedEnv(
+    arguments: [String], environment: Environment, store: some SessionStore, now: Int64
+  ) -> String? {
+    guard environment["AWSMFA_NO_CACHE"] == nil, let request = recognise(arguments),
+      let config = try? SharedConfig.load(environment: environment),
+      let profile = try? config.resolve(request.profile),
+      let found = try? store.load(profile.targetIdentity),
+      found.expiresAt - now > Int64(profile.refreshWindow),
+      let credentials = SessionCredentials(payload: found.payload)
+    else { return nil }
+    let exports = Exports(credentials: credentials, profile: profile.name, region: profile.region)
+    return ShellRenderer.render(exports, format: request.format ?? .default(environment: environment))
+  }
+}

@@ -1,0 +1,139 @@
+internal import CKeyutils
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Sessions in the Linux kernel keyring: user keys inside a keyring named `awsmfa` under `@u`.
+///
+/// Every keyutils call sits in this file. The key description carries the identity and the
+/// expiry, so finding or listing entries reads descriptions only, never a payload it does not use.
+public struct KernelKeyring: SessionStore {
+  /// Description of awsmfa's own keyring under the user keyring.
+  public static let keyringName = "awsmfa"
+  /// Possessor and user get every right; group and other get none.
+  static let permissions: key_perm_t = 0x3f3f_0000
+
+  public init() {}
+
+  public func load(_ identity: SessionIdentity) throws(KeyringError) -> (
+    payload: String, expiresAt: Int64
+  )? {
+    guard let ring = try findRing(create: false) else { return nil }
+    for (serial, description) in try entries(ring) {
+      guard let (found, expiresAt) = Self.parse(description), found == identity else { continue }
+      var buffer: UnsafeMutableRawPointer?
+      let length = keyctl_read_alloc(serial, &buffer)
+      guard length >= 0, let buffer else {
+        if errno == EKEYEXPIRED || errno == EKEYREVOKED || errno == ENOKEY { continue }
+        throw KeyringError(operation: "read a cached session", code: errno)
+      }
+      defer {
+        // The payload holds secrets: wipe the C buffer before freeing it.
+        memset(buffer, 0, Int(length))
+        free(buffer)
+      }
+      let bytes = UnsafeRawBufferPointer(start: buffer, count: Int(length))
+      return (String(decoding: bytes, as: UTF8.self), expiresAt)
+    }
+    return nil
+  }
+
+  public func store(_ identity: SessionIdentity, payload: String, expiresAt: Int64, now: Int64)
+    throws(KeyringError)
+  {
+    guard let ring = try findRing(create: true) else { return }
+    try remove { $0 == identity }
+    let description = identity.keyDescription + ";" + String(expiresAt)
+    let bytes = Array(payload.utf8)
+    let serial = bytes.withUnsafeBytes {
+      add_key("user", description, $0.baseAddress, $0.count, ring)
+    }
+    guard serial >= 0 else { throw KeyringError(operation: "store a session", code: errno) }
+    guard keyctl_setperm(serial, Self.permissions) == 0 else {
+      let code = errno
+      keyctl_unlink(serial, ring)
+      throw KeyringError(operation: "set a key's permissions", code: code)
+    }
+    let timeout = max(1, expiresAt - now)
+    if keyctl_set_timeout(serial, UInt32(clamping: timeout)) != 0 {
+      let code = errno
+      keyctl_unlink(serial, ring)
+      throw KeyringError(operation: "set a key's timeout", code: code)
+    }
+  }
+
+  @discardableResult
+  public func remove(where matching: (SessionIdentity) -> Bool) throws(KeyringError) -> Int {
+    guard let ring = try findRing(create: false) else { return 0 }
+    var removed = 0
+    for (serial, description) in try entries(ring) {
+      guard let (identity, _) = Self.parse(description), matching(identity) else { continue }
+      if keyctl_unlink(serial, ring) == 0 { removed += 1 }
+    }
+    return removed
+  }
+
+  public func list() throws(KeyringError) -> [CachedEntry] {
+    guard let ring = try findRing(create: false) else { return [] }
+    return try entries(ring).compactMap { _, description in
+      Self.parse(description).map { CachedEntry(identity: $0.0, expiresAt: $0.1) }
+    }
+  }
+
+  /// Unlinks every awsmfa key whose expiry has passed (the kernel's GC is lazy; quota is small).
+  public func evictExpired(now: Int64) {
+    guard let ring = try? findRing(create: false), let all = try? entries(ring) else { return }
+    for (serial, description) in all {
+      if let (_, expiresAt) = Self.parse(description), expiresAt <= now {
+        keyctl_unlink(serial, ring)
+      }
+    }
+  }
+
+  static func parse(_ description: String) -> (SessionIdentity, Int64)? {
+    guard let semicolon = description.lastIndex(of: ";"),
+      let expiresAt = Int64(description[description.index(after: semicolon)...]),
+      let identity = SessionIdentity(keyDescription: String(description[..<semicolon]))
+    else { return nil }
+    return (identity, expiresAt)
+  }
+
+  private func findRing(create: Bool) throws(KeyringError) -> key_serial_t? {
+    let found = keyctl_search(KEY_SPEC_USER_KEYRING, "keyring", Self.keyringName, 0)
+    if found >= 0 { return key_serial_t(found) }
+    let code = errno
+    guard code == ENOKEY || code == EKEYEXPIRED || code == EKEYREVOKED else {
+      throw KeyringError(operation: "open the user keyring", code: code)
+    }
+    guard create else { return nil }
+    let ring = add_key("keyring", Self.keyringName, nil, 0, KEY_SPEC_USER_KEYRING)
+    guard ring >= 0 else { throw KeyringError(operation: "create awsmfa's keyring", code: errno) }
+    _ = keyctl_setperm(ring, Self.permissions)
+    return ring
+  }
+
+  /// The keys linked in `ring` with their descriptions (expired and foreign ones skipped).
+  private func entries(_ ring: key_serial_t) throws(KeyringError) -> [(key_serial_t, String)] {
+    var buffer: UnsafeMutableRawPointer?
+    let length = keyctl_read_alloc(ring, &buffer)
+    guard length >= 0, let buffer else {
+      throw KeyringError(operation: "read awsmfa's keyring", code: errno)
+    }
+    defer { free(buffer) }
+    let count = Int(length) / MemoryLayout<key_serial_t>.size
+    let serials = buffer.bindMemory(to: key_serial_t.self, capacity: count)
+    var result: [(key_serial_t, String)] = []
+    for index in 0..<count {
+      var text: UnsafeMutablePointer<CChar>?
+      guard keyctl_describe_alloc(serials[index], &text) >= 0, let text else { continue }
+      defer { free(text) }
+      // "type;uid;gid;perm;description": the description may itself contain semicolons.
+      let full = String(cString: text)
+      let parts = full.split(separator: ";", maxSplits: 4, omittingEmptySubsequences: false)
+      guard parts.count == 5, parts[0] == "user" else { continue }
+      result.append((serials[index], String(parts[4])))
+    }
+    return result
+  }
+}

@@ -1,0 +1,47 @@
+/// A cached entry as listed: its identity and expiry, known without reading the secret.
+public struct CachedEntry: Sendable, Equatable {
+  public var identity: SessionIdentity
+  /// Expiry in seconds since the epoch.
+  public var expiresAt: Int64
+}
+
+/// Where sessions are cached between runs (the kernel keyring, or a fake in tests).
+public protocol SessionStore: Sendable {
+  /// The payload and expiry of the live entry for `identity`, if any.
+  func load(_ identity: SessionIdentity) throws(KeyringError) -> (payload: String, expiresAt: Int64)?
+  /// Replaces the entry for `identity`; it vanishes by itself at `expiresAt`.
+  func store(_ identity: SessionIdentity, payload: String, expiresAt: Int64, now: Int64)
+    throws(KeyringError)
+  /// Removes every entry whose identity satisfies `matching`; returns how many.
+  @discardableResult
+  func remove(where matching: (SessionIdentity) -> Bool) throws(KeyringError) -> Int
+  /// Every live entry, from descriptions only.
+  func list() throws(KeyringError) -> [CachedEntry]
+}
+
+/// Why the keyring could not be used; each description is one sentence.
+public struct KeyringError: Error, Sendable, Equatable, CustomStringConvertible {
+  public var operation: String
+  public var code: Int32
+
+  public init(operation: String, code: Int32) {
+    self.operation = operation
+    self.code = code
+  }
+
+  public var description: String {
+    "The kernel keyring refused to \(operation): \(KeyringError.explain(code))."
+  }
+
+  static func explain(_ code: Int32) -> String {
+    switch code {
+    case 122: return "the per-user key quota is full (EDQUOT; see /proc/key-users)"
+    case 13: return "permission denied (EACCES)"
+    case 128: return "the keyring was revoked (EKEYREVOKED; a session keyring ended at logout?)"
+    case 38: return "keyrings are not available in this kernel or container (ENOSYS)"
+    case 1: return "keyring calls are forbidden here, probably by a seccomp filter (EPERM)"
+    case 127: return "the key expired (EKEYEXPIRED)"
+    default: return "error \(code)"
+    }
+  }
+}

@@ -1,0 +1,85 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// A failed system call: the errno and its text.
+public struct SystemError: Error, Sendable, Equatable, CustomStringConvertible {
+  public var code: Int32
+  public var message: String
+  public var description: String { message }
+
+  /// The error for `errno` as it is now.
+  public static func current() -> SystemError {
+    SystemError(code: errno, message: String(cString: strerror(errno)))
+  }
+}
+
+/// Small file helpers on top of the C library, so the front binary needs no Foundation.
+public enum FileIO {
+  public static let ENOENT_: Int32 = ENOENT
+  /// Files larger than this are refused rather than read (a config file is a few KiB).
+  public static let maxSize = 16 << 20
+
+  /// Reads the whole file as UTF-8 text (invalid bytes become U+FFFD).
+  public static func readText(path: String) -> Result<String, SystemError> {
+    readBytes(path: path).map { String(decoding: $0, as: UTF8.self) }
+  }
+
+  /// Reads the whole file.
+  public static func readBytes(path: String) -> Result<[UInt8], SystemError> {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return .failure(.current()) }
+    defer { close(fd) }
+    var stats = stat()
+    guard fstat(fd, &stats) == 0 else { return .failure(.current()) }
+    if (stats.st_mode & S_IFMT) == S_IFDIR {
+      return .failure(SystemError(code: EISDIR, message: "it is a directory"))
+    }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while true {
+      let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+      if count < 0 {
+        if errno == EINTR { continue }
+        return .failure(.current())
+      }
+      if count == 0 { break }
+      bytes.append(contentsOf: chunk[0..<count])
+      if bytes.count > maxSize {
+        return .failure(SystemError(code: EFBIG, message: "it is larger than 16 MiB"))
+      }
+    }
+    return .success(bytes)
+  }
+
+  /// Writes all of `text` to a file descriptor, retrying on short writes.
+  @discardableResult
+  public static func write(fd: Int32, _ text: String) -> Bool {
+    var bytes = Array(text.utf8)
+    var offset = 0
+    while offset < bytes.count {
+      let count = bytes.withUnsafeMutableBytes {
+        Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset)
+      }
+      if count < 0 {
+        if errno == EINTR { continue }
+        return false
+      }
+      offset += count
+    }
+    return true
+  }
+}
+
+/// Wall-clock seconds since the epoch.
+public func epochNow() -> Int64 {
+  var spec = timespec()
+  clock_gettime(CLOCK_REALTIME, &spec)
+  return Int64(spec.tv_sec)
+}
+
+/// Keeps secrets out of core dumps for the rest of the process's life.
+public func disableCoreDumps() {
+  var limit = rlimit(rlim_cur: 0, rlim_max: 0)
+  _ = setrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), &limit)
+}

@@ -1,0 +1,19 @@
+import AWSMFACore
+import AWSMFAKit
+import ArgumentParser
+
+/// The full command line; the front binary `awsmfa` execs this for everything but a cached `env`.
+@main
+struct AWSMFA: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "awsmfa",
+    abstract: "AWS credentials with MFA from a YubiKey, cached in the kernel keyring.",
+    discussion: """
+      Typical use: eval "$(awsmfa env prod)". Exit codes: 0 success, 64 usage, 69 no MFA code \
+      (card, terminal, mfa_process), 74 keyring, 75 network or STS unavailable, 76 unreadable STS \
+      answer, 77 STS refused, 78 configuration, 130 interrupted.
+      """,
+    version: "0.1.0",
+    subcommands: [Env.self, Unset.self]
+  )
+}

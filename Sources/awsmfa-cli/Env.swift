@@ -1,0 +1,67 @@
+import AWSMFACore
+import AWSMFAKit
+import ArgumentParser
+import Foundation
+
+extension OutputFormat: ExpressibleByArgument {}
+
+/// `awsmfa env PROFILE`: credentials for eval, from the keyring or from STS.
+struct Env: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Print export statements with credentials for PROFILE.",
+    discussion: "bash/zsh: eval \"$(awsmfa env prod)\"; fish: awsmfa env prod --format fish | source")
+
+  @Argument(help: "The profile in the AWS config files.")
+  var profile: String
+
+  @Option(name: [.short, .long], help: "Output syntax: bash, zsh, fish, json (credential_process) or dotenv. Default: from $SHELL.")
+  var format: OutputFormat?
+
+  @Option(help: "Lifetime in seconds of the new session (roles: at most 3600 when assumed from the MFA session).")
+  var duration: Int?
+
+  @Flag(help: "Fetch new credentials even if cached ones are fresh.")
+  var refresh = false
+
+  @Option(help: "Use this MFA code instead of the YubiKey, mfa_process or a prompt.")
+  var code: String?
+
+  @Flag(name: [.short, .long], help: "Explain on stderr what is cached, fetched and capped.")
+  var verbose = false
+
+  func validate() throws {
+    if let duration, !(900...129600).contains(duration) {
+      throw ValidationError("--duration must be between 900 and 129600 seconds.")
+    }
+  }
+
+  func run() async throws {
+    disableCoreDumps()
+    let environment = Environment.current()
+    let output: String
+    do {
+      let profile = try SharedConfig.load(environment: environment).resolve(profile)
+      let context = try RunContext(profile: profile, environment: environment, verbose: verbose, code: code)
+      defer { context.close() }
+      let credentials = try await context.service.credentials(
+        for: profile, options: .init(refresh: refresh, duration: duration))
+      let exports = Exports(credentials: credentials, profile: profile.name, region: profile.region)
+      output = ShellRenderer.render(exports, format: format ?? .default(environment: environment))
+    } catch {
+      Failure.exit(with: error)
+    }
+    Stdout.write(output)
+  }
+}
+
+/// `awsmfa unset`: statements that remove everything `env` set.
+struct Unset: ParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Print statements that remove what env set.")
+
+  @Option(name: [.short, .long], help: "Output syntax: bash, zsh, fish, json or dotenv. Default: from $SHELL.")
+  var format: OutputFormat?
+
+  func run() {
+    Stdout.write(ShellRenderer.renderUnset(format: format ?? .default(environment: .current())))
+  }
+}

@@ -1,0 +1,67 @@
+import AWSMFACore
+import AWSMFAKit
+import ArgumentParser
+import Foundation
+
+/// The one table from failures to exit codes and hints (documented in the README).
+enum Failure {
+  static let usage: Int32 = 64
+  static let noCode: Int32 = 69
+  static let internalError: Int32 = 70
+  static let keyring: Int32 = 74
+  static let unavailable: Int32 = 75
+  static let protocolError: Int32 = 76
+  static let refused: Int32 = 77
+  static let config: Int32 = 78
+
+  /// The exit code and the line to print for `error`.
+  static func classify(_ error: any Error) -> (code: Int32, message: String) {
+    switch error {
+    case let error as ConfigError:
+      return (config, error.description)
+    case let error as EndpointError:
+      return (config, error.description)
+    case let error as MFAError:
+      return (noCode, error.description)
+    case let error as KeyringError:
+      return (keyring, error.description)
+    case let error as STSError:
+      switch error {
+      case .refused(_, let code, _):
+        let hint = code == "InvalidClientTokenId" ? " Check the profile's access keys." : ""
+        return (refused, error.description + hint)
+      case .clockSkew:
+        return (refused, error.description + " Fix the system clock (is NTP running?).")
+      case .unavailable, .transport:
+        return (unavailable, error.description)
+      case .malformed:
+        return (protocolError, error.description)
+      }
+    case is CancellationError:
+      return (130, "Interrupted.")
+    default:
+      return (internalError, "Unexpected error: \(error).")
+    }
+  }
+
+  /// Prints one line for `error` on stderr and exits with its code; stdout stays empty.
+  static func exit(with error: any Error) -> Never {
+    let (code, message) = classify(error)
+    Stderr.line("awsmfa: " + message)
+    Foundation.exit(code)
+  }
+}
+
+/// Diagnostics: everything that is not the eval payload goes here.
+enum Stderr {
+  static func line(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+  }
+}
+
+/// Standard output, written once per run with the whole payload.
+enum Stdout {
+  static func write(_ text: String) {
+    FileHandle.standardOutput.write(Data(text.utf8))
+  }
+}

@@ -1,0 +1,48 @@
+import AWSMFACore
+import AWSMFAKit
+import Foundation
+
+/// The core objects one command builds for a profile: transport, STS client, cache, code source.
+struct RunContext {
+  let service: SessionService
+  let transport: AsyncHTTPTransport
+
+  init(profile: ResolvedProfile, environment: Environment, verbose: Bool, code: String?) throws {
+    let endpoint = try ServiceEndpoint.resolve(service: "sts", profile: profile, environment: environment)
+    transport = AsyncHTTPTransport()
+    let sts = STSClient(
+      client: QueryClient(transport: transport, endpoint: endpoint, service: "sts", version: "2011-06-15"))
+    var store: (any SessionStore)?
+    if environment["AWSMFA_NO_CACHE"] == nil { store = KernelKeyring() }
+    let warn: @Sendable (String) -> Void = { Stderr.line($0) }
+    let cache = CacheGuard(store: store, warn: warn)
+    let note: @Sendable (String) -> Void = { text in
+      if verbose { Stderr.line("awsmfa: " + text) }
+    }
+    note("STS endpoint \(endpoint.url) (signing region \(endpoint.signingRegion)).")
+    service = SessionService(
+      cache: cache, sts: sts,
+      codeSource: { (profile) throws(MFAError) -> any MFACodeSource in
+        try RunContext.codeSource(for: profile, code: code)
+      },
+      environment: environment, note: note)
+  }
+
+  /// The first source that applies: --code, mfa_process, then a prompt on the terminal.
+  static func codeSource(for profile: ResolvedProfile, code: String?) throws(MFAError) -> any MFACodeSource {
+    if let code { return FixedCodeSource(code) }
+    if let command = profile.mfaProcess { return ProcessCodeSource(command: command) }
+    if let terminal = Terminal.open() { return TerminalCodeSource(terminal: terminal) }
+    throw .noSource(profile: profile.name, device: profile.mfaSerial ?? "-")
+  }
+
+  func close() {
+    let transport = transport
+    let done = DispatchSemaphore(value: 0)
+    Task {
+      await transport.shutdown()
+      done.signal()
+    }
+    done.wait()
+  }
+}

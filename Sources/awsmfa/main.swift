@@ -1,0 +1,43 @@
+// The front binary: serves a cached `env` straight from the kernel keyring, and hands every
+// other call to `awsmfa-cli` with execv. It links no networking, crypto or argument parser, so
+// the call a prompt hook or an `eval` makes costs about a process start.
+import AWSMFAKit
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.first == "env" {
+  // The payload read below is a secret: keep it out of core dumps.
+  disableCoreDumps()
+  if let text = FastPath.cachedEnv(
+    arguments: arguments, environment: .current(), store: KernelKeyring(), now: epochNow())
+  {
+    exit(FileIO.write(fd: 1, text) ? 0 : 74)
+  }
+}
+
+/// The full CLI: beside this binary (a build tree), else in `../libexec/awsmfa/` (an install).
+func fullCLIPath() -> String? {
+  var buffer = [CChar](repeating: 0, count: 4096)
+  let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+  guard length > 0 else { return nil }
+  let selfPath = String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+  guard let slash = selfPath.lastIndex(of: "/") else { return nil }
+  let directory = String(selfPath[..<slash])
+  for candidate in [directory + "/awsmfa-cli", directory + "/../libexec/awsmfa/awsmfa-cli"]
+  where access(candidate, X_OK) == 0 {
+    return candidate
+  }
+  return nil
+}
+
+guard let cli = fullCLIPath() else {
+  FileIO.write(fd: 2, "awsmfa: cannot find awsmfa-cli beside this binary or in ../libexec/awsmfa; reinstall awsmfa.\n")
+  exit(70)
+}
+var argv: [UnsafeMutablePointer<CChar>?] = (["awsmfa"] + arguments).map { strdup($0) } + [nil]
+execv(cli, &argv)
+FileIO.write(fd: 2, "awsmfa: cannot run \(cli): \(String(cString: strerror(errno))).\n")
+exit(70)

@@ -5,6 +5,11 @@ public enum FastPath {
   public struct Request: Equatable, Sendable {
     public var profile: String
     public var format: OutputFormat?
+
+    public init(profile: String, format: OutputFormat? = nil) {
+      self.profile = profile
+      self.format = format
+    }
   }
 
   /// Recognises `env PROFILE [--format F]` (either order, `--format=F` too); nil for anything

@@ -30,6 +30,10 @@ public struct SessionService: Sendable {
   public var note: @Sendable (String) -> Void
   /// Seconds to wait for another process's refresh.
   public var lockTimeout: Double = 120
+  /// Waits the given seconds (the tests' clock jumps instead).
+  public var sleep: @Sendable (Int64) async throws -> Void = { seconds in
+    try await Task.sleep(nanoseconds: UInt64(seconds) * 1_000_000_000)
+  }
 
   public init(
     cache: CacheGuard, sts: any STSService,
@@ -78,9 +82,11 @@ public struct SessionService: Sendable {
     var temporary = false
     var hops = profile.roles[...]
     if let serial = profile.mfaSerial {
-      if profile.roles.count == 1, let requested, requested > Self.chainingCap, let hop = hops.first {
-        // A single role asked for more than an hour: assume it straight from the long-term keys
-        // with the code, since a session-based assume would be capped at one hour.
+      if profile.roles.count == 1, let requested = options.duration, requested > Self.chainingCap,
+        let hop = hops.first
+      {
+        // `--duration` beyond an hour for a single role: assume it straight from the long-term
+        // keys with a code, since one assumed with the MFA session is capped at an hour.
         note("Assuming \(hop.roleArn) directly with an MFA code for \(requested) s (beyond the 1 h role-chaining cap).")
         return try await withCode(profile, serial: serial) { code in
           try await sts.assumeRole(
@@ -171,9 +177,9 @@ public struct SessionService: Sendable {
     let wait = (last + 1) * 30 - now()
     if wait > 0 {
       Cue.show("awsmfa: the current MFA code was already used; waiting \(wait) s for the next one…\n")
-      try await Task.sleep(nanoseconds: UInt64(wait) * 1_000_000_000)
+      try await sleep(wait)
     }
-    return now() / 30
+    return max(now() / 30, last + 1)
   }
 
   private func parameters(_ hop: RoleHop, duration: Int?, serial: String?, code: String?) -> AssumeRoleParameters {

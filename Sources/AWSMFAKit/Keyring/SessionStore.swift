@@ -3,6 +3,11 @@ public struct CachedEntry: Sendable, Equatable {
   public var identity: SessionIdentity
   /// Expiry in seconds since the epoch.
   public var expiresAt: Int64
+
+  public init(identity: SessionIdentity, expiresAt: Int64) {
+    self.identity = identity
+    self.expiresAt = expiresAt
+  }
 }
 
 /// Where sessions are cached between runs (the kernel keyring, or a fake in tests).

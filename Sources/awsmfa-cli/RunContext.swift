@@ -13,7 +13,7 @@ struct RunContext {
     let sts = STSClient(
       client: QueryClient(transport: transport, endpoint: endpoint, service: "sts", version: "2011-06-15"))
     var store: (any SessionStore)?
-    if environment["AWSMFA_NO_CACHE"] == nil { store = KernelKeyring() }
+    if environment["AWSMFA_NO_CACHE"] == nil { store = KernelKeyring.forEnvironment(environment) }
     let warn: @Sendable (String) -> Void = { Stderr.line($0) }
     let cache = CacheGuard(store: store, warn: warn)
     let note: @Sendable (String) -> Void = { text in

@@ -9,10 +9,11 @@ import AWSMFAKit
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "env" {
+  let environment = Environment.current()
   // The payload read below is a secret: keep it out of core dumps.
   disableCoreDumps()
   if let text = FastPath.cachedEnv(
-    arguments: arguments, environment: .current(), store: KernelKeyring(), now: epochNow())
+    arguments: arguments, environment: environment, store: KernelKeyring.forEnvironment(environment), now: epochNow())
   {
     exit(FileIO.write(fd: 1, text) ? 0 : 74)
   }

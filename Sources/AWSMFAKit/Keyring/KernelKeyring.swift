@@ -10,11 +10,20 @@ internal import CKeyutils
 /// expiry, so finding or listing entries reads descriptions only, never a payload it does not use.
 public struct KernelKeyring: SessionStore {
   /// Description of awsmfa's own keyring under the user keyring.
-  public static let keyringName = "awsmfa"
+  public static let defaultName = "awsmfa"
+  /// The keyring's description: `awsmfa`, or `$AWSMFA_KEYRING` (tests use their own).
+  public let keyringName: String
   /// Possessor and user get every right; group and other get none.
   static let permissions: key_perm_t = 0x3f3f_0000
 
-  public init() {}
+  public init(name: String = KernelKeyring.defaultName) {
+    keyringName = name
+  }
+
+  /// The keyring the environment names.
+  public static func forEnvironment(_ environment: Environment) -> KernelKeyring {
+    KernelKeyring(name: environment.nonEmpty("AWSMFA_KEYRING") ?? defaultName)
+  }
 
   public func load(_ identity: SessionIdentity) throws(KeyringError) -> (
     payload: String, expiresAt: Int64
@@ -100,14 +109,14 @@ public struct KernelKeyring: SessionStore {
   }
 
   private func findRing(create: Bool) throws(KeyringError) -> key_serial_t? {
-    let found = keyctl_search(KEY_SPEC_USER_KEYRING, "keyring", Self.keyringName, 0)
+    let found = keyctl_search(KEY_SPEC_USER_KEYRING, "keyring", keyringName, 0)
     if found >= 0 { return key_serial_t(found) }
     let code = errno
     guard code == ENOKEY || code == EKEYEXPIRED || code == EKEYREVOKED else {
       throw KeyringError(operation: "open the user keyring", code: code)
     }
     guard create else { return nil }
-    let ring = add_key("keyring", Self.keyringName, nil, 0, KEY_SPEC_USER_KEYRING)
+    let ring = add_key("keyring", keyringName, nil, 0, KEY_SPEC_USER_KEYRING)
     guard ring >= 0 else { throw KeyringError(operation: "create awsmfa's keyring", code: errno) }
     _ = keyctl_setperm(ring, Self.permissions)
     return ring

@@ -51,7 +51,9 @@ public enum FastPath {
       found.expiresAt - now > Int64(profile.refreshWindow),
       let credentials = SessionCredentials(payload: found.payload)
     else { return nil }
-    let exports = Exports(credentials: credentials, profile: profile.name, region: profile.region)
+    let exports = Exports(
+      credentials: credentials, profile: profile.name, region: profile.region,
+      refreshWindow: profile.refreshWindow)
     return ShellRenderer.render(exports, format: request.format ?? .default(environment: environment))
   }
 }

@@ -23,7 +23,7 @@ import Testing
   }
 
   @Test(arguments: [
-    ("[default\nregion = x", 1, "closing"),
+    ("[default\nregion = x", 1, "closing"), ("[]", 1, "closing"),
     ("[a]\njust words", 2, "expected"),
     ("region = x", 1, "before any"),
     ("[a]\n[a]", 2, "twice"),

@@ -123,7 +123,8 @@ def test_mfa_process_supplies_the_code_without_a_shell(run, sts, aws_home, tmp_p
 
 def test_no_terminal_and_no_code_source_fails_at_once(run):
     started = time.time()
-    done = run("env", "base")
+    # No pcscd either (libpcsclite takes its socket path from this variable).
+    done = run("env", "base", env={"PCSCLITE_CSOCK_NAME": "/nonexistent/pcscd.comm"})
     assert done.returncode == 69
     assert done.stdout == ""
     assert "no terminal" in done.stderr and "--code" in done.stderr

@@ -142,7 +142,7 @@ extension SharedConfig {
 
   /// Keys from the credentials file's section, else from the config file's profile.
   func staticKeys(_ profile: String) -> StaticKeys? {
-    for section in [credentials[profile], profiles[profile]] {
+    for section in [credentialsSection(profile), configSection(profile)] {
       guard let section, let id = section["aws_access_key_id"], !id.isEmpty,
         let secret = section["aws_secret_access_key"], !secret.isEmpty
       else { continue }

@@ -4,12 +4,12 @@ public struct SharedConfig: Sendable {
   public var configPath: String
   /// Path of the credentials file that was read (or would have been).
   public var credentialsPath: String
-  /// `[default]` / `[profile NAME]` sections of the config file, by profile name.
-  public var profiles: [String: INISection]
-  /// Sections of the credentials file, by profile name.
-  public var credentials: [String: INISection]
-  /// Profile names in the order they first appear (config file, then credentials file).
-  public var profileNames: [String]
+  /// Profile names of the config file's profile sections, in file order.
+  public private(set) var configNames: [String]
+  /// The config file's profile sections, parallel to `configNames`.
+  public private(set) var configSections: [INISection]
+  /// Sections of the credentials file (each header is a profile name), in file order.
+  public private(set) var credentialSections: [INISection]
 
   /// Builds a config from already-parsed sections.
   public init(
@@ -18,26 +18,41 @@ public struct SharedConfig: Sendable {
   ) {
     self.configPath = configPath
     self.credentialsPath = credentialsPath
-    var profiles: [String: INISection] = [:]
     var names: [String] = []
+    var sections: [INISection] = []
     for section in configSections {
       guard let name = Self.profileName(fromConfigHeader: section.header) else { continue }
-      // `[profile default]` and `[default]` name the same profile; botocore lets the former win.
-      if profiles[name] == nil || section.header.hasPrefix("profile") {
-        profiles[name] = section
+      if let existing = names.firstIndex(of: name) {
+        // `[profile default]` and `[default]` name the same profile; botocore lets the former win.
+        if section.header.hasPrefix("profile") { sections[existing] = section }
+        continue
       }
-      if !names.contains(name) { names.append(name) }
+      names.append(name)
+      sections.append(section)
     }
-    var credentials: [String: INISection] = [:]
-    for section in credentialSections {
-      credentials[section.header] = section
-      if profiles[section.header] == nil && !names.contains(section.header) {
-        names.append(section.header)
-      }
+    self.configNames = names
+    self.configSections = sections
+    self.credentialSections = credentialSections
+  }
+
+  /// The config file's section for profile `name`.
+  public func configSection(_ name: String) -> INISection? {
+    configNames.firstIndex(of: name).map { configSections[$0] }
+  }
+
+  /// The credentials file's section for profile `name`.
+  public func credentialsSection(_ name: String) -> INISection? {
+    credentialSections.first { $0.header == name }
+  }
+
+  /// Every profile name, config file first, then names only the credentials file has.
+  public var profileNames: [String] {
+    var seen = Set(configNames)
+    var names = configNames
+    for section in credentialSections where seen.insert(section.header).inserted {
+      names.append(section.header)
     }
-    self.profiles = profiles
-    self.credentials = credentials
-    self.profileNames = names
+    return names
   }
 
   /// Reads both files from the paths the environment names (missing files are empty).
@@ -71,24 +86,24 @@ public struct SharedConfig: Sendable {
 
   /// Whether either file defines `name`.
   public func hasProfile(_ name: String) -> Bool {
-    profiles[name] != nil || credentials[name] != nil
+    configNames.contains(name) || credentialSections.contains { $0.header == name }
   }
 
   /// A key of profile `name` from the config file.
   public func value(_ key: String, profile name: String) -> String? {
-    profiles[name]?[key]
+    configSection(name)?[key]
   }
 
   static func parseFile(_ path: String) throws(ConfigError) -> [INISection] {
-    let text: String
-    switch FileIO.readText(path: path) {
-    case .success(let value): text = value
+    let bytes: [UInt8]
+    switch FileIO.readBytes(path: path) {
+    case .success(let value): bytes = value
     case .failure(let error):
       if error.code == FileIO.ENOENT_ { return [] }
       throw .unreadable(path: path, reason: error.message)
     }
     do {
-      return try INIFile.parse(text, path: path)
+      return try INIFile.parse(bytes: bytes, path: path)
     } catch {
       throw .malformed(error)
     }

@@ -29,23 +29,28 @@ public struct KernelKeyring: SessionStore {
     payload: String, expiresAt: Int64
   )? {
     guard let ring = try findRing(create: false) else { return nil }
-    for (serial, description) in try entries(ring) {
-      guard let (found, expiresAt) = Self.parse(description), found == identity else { continue }
-      var buffer: UnsafeMutableRawPointer?
-      let length = keyctl_read_alloc(serial, &buffer)
-      guard length >= 0, let buffer else {
-        if errno == EKEYEXPIRED || errno == EKEYREVOKED || errno == ENOKEY { continue }
-        throw KeyringError(operation: "read a cached session", code: errno)
-      }
-      defer {
-        // The payload holds secrets: wipe the C buffer before freeing it.
-        memset(buffer, 0, Int(length))
-        free(buffer)
-      }
-      let bytes = UnsafeRawBufferPointer(start: buffer, count: Int(length))
-      return (String(decoding: bytes, as: UTF8.self), expiresAt)
+    var match: key_serial_t?
+    var matchExpiry: Int64 = 0
+    try forEachEntry(ring) { serial, description in
+      guard let (found, expiresAt) = Self.parse(description), found == identity else { return true }
+      match = serial
+      matchExpiry = expiresAt
+      return false
     }
-    return nil
+    guard let serial = match else { return nil }
+    var buffer: UnsafeMutableRawPointer?
+    let length = keyctl_read_alloc(serial, &buffer)
+    guard length >= 0, let buffer else {
+      if errno == EKEYEXPIRED || errno == EKEYREVOKED || errno == ENOKEY { return nil }
+      throw KeyringError(operation: "read a cached session", code: errno)
+    }
+    defer {
+      // The payload holds secrets: wipe the C buffer before freeing it.
+      memset(buffer, 0, Int(length))
+      free(buffer)
+    }
+    let bytes = UnsafeRawBufferPointer(start: buffer, count: Int(length))
+    return (String(decoding: bytes, as: UTF8.self), matchExpiry)
   }
 
   public func store(_ identity: SessionIdentity, payload: String, expiresAt: Int64, now: Int64)
@@ -76,27 +81,35 @@ public struct KernelKeyring: SessionStore {
   public func remove(where matching: (SessionIdentity) -> Bool) throws(KeyringError) -> Int {
     guard let ring = try findRing(create: false) else { return 0 }
     var removed = 0
-    for (serial, description) in try entries(ring) {
-      guard let (identity, _) = Self.parse(description), matching(identity) else { continue }
-      if keyctl_unlink(serial, ring) == 0 { removed += 1 }
+    try forEachEntry(ring) { serial, description in
+      if let (identity, _) = Self.parse(description), matching(identity), keyctl_unlink(serial, ring) == 0 {
+        removed += 1
+      }
+      return true
     }
     return removed
   }
 
   public func list() throws(KeyringError) -> [CachedEntry] {
     guard let ring = try findRing(create: false) else { return [] }
-    return try entries(ring).compactMap { _, description in
-      Self.parse(description).map { CachedEntry(identity: $0.0, expiresAt: $0.1) }
+    var result: [CachedEntry] = []
+    try forEachEntry(ring) { _, description in
+      if let (identity, expiresAt) = Self.parse(description) {
+        result.append(CachedEntry(identity: identity, expiresAt: expiresAt))
+      }
+      return true
     }
+    return result
   }
 
   /// Unlinks every awsmfa key whose expiry has passed (the kernel's GC is lazy; quota is small).
   public func evictExpired(now: Int64) {
-    guard let ring = try? findRing(create: false), let all = try? entries(ring) else { return }
-    for (serial, description) in all {
+    guard let ring = try? findRing(create: false) else { return }
+    try? forEachEntry(ring) { serial, description in
       if let (_, expiresAt) = Self.parse(description), expiresAt <= now {
         keyctl_unlink(serial, ring)
       }
+      return true
     }
   }
 
@@ -122,8 +135,9 @@ public struct KernelKeyring: SessionStore {
     return ring
   }
 
-  /// The keys linked in `ring` with their descriptions (expired and foreign ones skipped).
-  private func entries(_ ring: key_serial_t) throws(KeyringError) -> [(key_serial_t, String)] {
+  /// Calls `body` with each key linked in `ring` and its description (expired and foreign ones
+  /// skipped) until it returns false.
+  private func forEachEntry(_ ring: key_serial_t, _ body: (key_serial_t, String) -> Bool) throws(KeyringError) {
     var buffer: UnsafeMutableRawPointer?
     let length = keyctl_read_alloc(ring, &buffer)
     guard length >= 0, let buffer else {
@@ -132,7 +146,6 @@ public struct KernelKeyring: SessionStore {
     defer { free(buffer) }
     let count = Int(length) / MemoryLayout<key_serial_t>.size
     let serials = buffer.bindMemory(to: key_serial_t.self, capacity: count)
-    var result: [(key_serial_t, String)] = []
     for index in 0..<count {
       var text: UnsafeMutablePointer<CChar>?
       guard keyctl_describe_alloc(serials[index], &text) >= 0, let text else { continue }
@@ -141,8 +154,7 @@ public struct KernelKeyring: SessionStore {
       let full = String(cString: text)
       let parts = full.split(separator: ";", maxSplits: 4, omittingEmptySubsequences: false)
       guard parts.count == 5, parts[0] == "user" else { continue }
-      result.append((serials[index], String(parts[4])))
+      if !body(serials[index], String(parts[4])) { return }
     }
-    return result
   }
 }

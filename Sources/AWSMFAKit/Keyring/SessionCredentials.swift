@@ -22,12 +22,20 @@ public struct SessionCredentials: Sendable, Equatable {
 
   /// Reads a payload written by `payload`; nil when it is anything else.
   public init?(payload: String) {
-    guard let object = JSONText.parseFlatObject(payload),
-      case .string(let id)? = object["AccessKeyId"],
-      case .string(let secret)? = object["SecretAccessKey"],
-      case .string(let token)? = object["SessionToken"],
-      case .number(let expiration)? = object["Expiration"]
-    else { return nil }
+    var id: String?
+    var secret: String?
+    var token: String?
+    var expiration: Int64?
+    let complete = JSONText.forEachField(payload) { key, value in
+      switch (key, value) {
+      case ("AccessKeyId", .string(let text)): id = text
+      case ("SecretAccessKey", .string(let text)): secret = text
+      case ("SessionToken", .string(let text)): token = text
+      case ("Expiration", .number(let number)): expiration = number
+      default: break
+      }
+    }
+    guard complete, let id, let secret, let token, let expiration else { return nil }
     self.init(accessKeyId: id, secretAccessKey: secret, sessionToken: token, expiration: expiration)
   }
 }
@@ -62,95 +70,101 @@ public enum JSONText {
     return out + "\""
   }
 
-  /// Parses `{"k": "v", "n": 1}`; nil for anything nested or malformed.
-  public static func parseFlatObject(_ text: String) -> [String: Value]? {
-    var scanner = Scanner(Array(text.unicodeScalars))
-    var result: [String: Value] = [:]
+  /// Calls `body` for each field of a flat object `{"k": "v", "n": 1}`; false when `text` is
+  /// anything else (nested, malformed). Works on UTF-8 bytes without building a dictionary.
+  @discardableResult
+  public static func forEachField(_ text: String, _ body: (String, Value) -> Void) -> Bool {
+    var scanner = Scanner(Array(text.utf8))
     scanner.skipSpace()
-    guard scanner.take("{") else { return nil }
+    guard scanner.take(UInt8(ascii: "{")) else { return false }
     scanner.skipSpace()
-    if scanner.take("}") { return result }
+    if scanner.take(UInt8(ascii: "}")) { return true }
     while true {
       scanner.skipSpace()
-      guard let key = scanner.string() else { return nil }
+      guard let key = scanner.string() else { return false }
       scanner.skipSpace()
-      guard scanner.take(":") else { return nil }
+      guard scanner.take(UInt8(ascii: ":")) else { return false }
       scanner.skipSpace()
       if let value = scanner.string() {
-        result[key] = .string(value)
+        body(key, .string(value))
       } else if let number = scanner.integer() {
-        result[key] = .number(number)
+        body(key, .number(number))
       } else {
-        return nil
+        return false
       }
       scanner.skipSpace()
-      if scanner.take(",") { continue }
-      guard scanner.take("}") else { return nil }
+      if scanner.take(UInt8(ascii: ",")) { continue }
+      guard scanner.take(UInt8(ascii: "}")) else { return false }
       scanner.skipSpace()
-      return scanner.atEnd ? result : nil
+      return scanner.atEnd
     }
   }
 
   struct Scanner {
-    var scalars: [Unicode.Scalar]
+    var bytes: [UInt8]
     var index = 0
-    init(_ scalars: [Unicode.Scalar]) { self.scalars = scalars }
-    var atEnd: Bool { index >= scalars.count }
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    var atEnd: Bool { index >= bytes.count }
 
     mutating func skipSpace() {
-      while index < scalars.count, [" ", "\n", "\r", "\t"].contains(scalars[index]) { index += 1 }
+      while index < bytes.count, bytes[index] == 32 || bytes[index] == 10 || bytes[index] == 13 || bytes[index] == 9 {
+        index += 1
+      }
     }
 
-    mutating func take(_ scalar: Unicode.Scalar) -> Bool {
-      guard index < scalars.count, scalars[index] == scalar else { return false }
+    mutating func take(_ byte: UInt8) -> Bool {
+      guard index < bytes.count, bytes[index] == byte else { return false }
       index += 1
       return true
     }
 
     mutating func integer() -> Int64? {
+      var value: Int64 = 0
+      var negative = false
       let start = index
-      if index < scalars.count, scalars[index] == "-" { index += 1 }
-      while index < scalars.count, ("0"..."9").contains(scalars[index]) { index += 1 }
-      var text = ""
-      text.unicodeScalars.append(contentsOf: scalars[start..<index])
-      guard let value = Int64(text) else {
+      if take(UInt8(ascii: "-")) { negative = true }
+      var digits = 0
+      while index < bytes.count, bytes[index] >= 48, bytes[index] <= 57, digits < 18 {
+        value = value * 10 + Int64(bytes[index] - 48)
+        index += 1
+        digits += 1
+      }
+      guard digits > 0 else {
         index = start
         return nil
       }
-      return value
+      return negative ? -value : value
     }
 
     mutating func string() -> String? {
-      guard take("\"") else { return nil }
-      var out = ""
-      while index < scalars.count {
-        let scalar = scalars[index]
+      guard take(UInt8(ascii: "\"")) else { return nil }
+      var out: [UInt8] = []
+      while index < bytes.count {
+        let byte = bytes[index]
         index += 1
-        switch scalar {
-        case "\"": return out
-        case "\\":
-          guard index < scalars.count else { return nil }
-          let escaped = scalars[index]
+        switch byte {
+        case UInt8(ascii: "\""): return String(decoding: out, as: UTF8.self)
+        case UInt8(ascii: "\\"):
+          guard index < bytes.count else { return nil }
+          let escaped = bytes[index]
           index += 1
           switch escaped {
-          case "\"", "\\", "/": out.unicodeScalars.append(escaped)
-          case "n": out += "\n"
-          case "r": out += "\r"
-          case "t": out += "\t"
-          case "b": out += "\u{8}"
-          case "f": out += "\u{C}"
-          case "u":
-            guard index + 4 <= scalars.count else { return nil }
-            var hex = ""
-            hex.unicodeScalars.append(contentsOf: scalars[index..<index + 4])
+          case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(escaped)
+          case UInt8(ascii: "n"): out.append(10)
+          case UInt8(ascii: "r"): out.append(13)
+          case UInt8(ascii: "t"): out.append(9)
+          case UInt8(ascii: "b"): out.append(8)
+          case UInt8(ascii: "f"): out.append(12)
+          case UInt8(ascii: "u"):
+            guard index + 4 <= bytes.count,
+              let code = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16),
+              let scalar = Unicode.Scalar(code)
+            else { return nil }
             index += 4
-            guard let code = UInt32(hex, radix: 16), let value = Unicode.Scalar(code) else {
-              return nil
-            }
-            out.unicodeScalars.append(value)
+            out.append(contentsOf: Array(String(Character(scalar)).utf8))
           default: return nil
           }
-        default: out.unicodeScalars.append(scalar)
+        default: out.append(byte)
         }
       }
       return nil

@@ -3,38 +3,58 @@
 #endif
 
 /// The process environment as a value, so tests can pass their own.
+///
+/// The process's own environment is read variable by variable with `getenv`, never copied into a
+/// dictionary: the cached `env` path reads five variables and should pay for five.
 public struct Environment: Sendable {
-  /// Every variable, by name.
-  public var values: [String: String]
+  /// Set when the environment is not the process's (tests, children).
+  private var explicit: [String: String]?
 
   /// An environment holding exactly `values`.
-  public init(_ values: [String: String] = [:]) {
-    self.values = values
+  public init(_ values: [String: String]) {
+    explicit = values
+  }
+
+  private init() {
+    explicit = nil
   }
 
   /// The current process's environment.
   public static func current() -> Environment {
+    Environment()
+  }
+
+  /// Every variable, by name.
+  public var values: [String: String] {
+    if let explicit { return explicit }
     var values: [String: String] = [:]
     var pointer = environ
     while let entry = pointer.pointee {
       let text = String(cString: entry)
-      if let equals = text.firstIndex(of: "=") {
+      if let equals = text.utf8.firstIndex(of: UInt8(ascii: "=")) {
         values[String(text[..<equals])] = String(text[text.index(after: equals)...])
       }
       pointer += 1
     }
-    return Environment(values)
+    return values
   }
 
   /// The variable `name`, if set.
   public subscript(name: String) -> String? {
-    get { values[name] }
-    set { values[name] = newValue }
+    get {
+      if let explicit { return explicit[name] }
+      return getenv(name).map { String(cString: $0) }
+    }
+    set {
+      var all = values
+      all[name] = newValue
+      explicit = all
+    }
   }
 
   /// The variable `name`, if set to something other than the empty string.
   public func nonEmpty(_ name: String) -> String? {
-    guard let value = values[name], !value.isEmpty else { return nil }
+    guard let value = self[name], !value.isEmpty else { return nil }
     return value
   }
 }

@@ -35,20 +35,26 @@ public enum FileIO {
     if (stats.st_mode & S_IFMT) == S_IFDIR {
       return .failure(SystemError(code: EISDIR, message: "it is a directory"))
     }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 65536)
+    // Size the buffer from fstat (plus one byte to see end of file at once); files that grow
+    // while being read are read to the end all the same.
+    var bytes = [UInt8](repeating: 0, count: max(Int(stats.st_size) + 1, 256))
+    var used = 0
     while true {
-      let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+      if used == bytes.count {
+        guard bytes.count <= maxSize else {
+          return .failure(SystemError(code: EFBIG, message: "it is larger than 16 MiB"))
+        }
+        bytes.append(contentsOf: [UInt8](repeating: 0, count: bytes.count))
+      }
+      let count = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + used, $0.count - used) }
       if count < 0 {
         if errno == EINTR { continue }
         return .failure(.current())
       }
       if count == 0 { break }
-      bytes.append(contentsOf: chunk[0..<count])
-      if bytes.count > maxSize {
-        return .failure(SystemError(code: EFBIG, message: "it is larger than 16 MiB"))
-      }
+      used += count
     }
+    bytes.removeSubrange(used...)
     return .success(bytes)
   }
 

@@ -1,0 +1,2 @@
+// The floor: a static Swift binary that prints one line.
+print("noop")

@@ -34,6 +34,7 @@ let package = Package(
         "AWSMFAKit",
         "CPCSCLite",
         .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "_CryptoExtras", package: "swift-crypto"),
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
       ]
     ),

@@ -23,6 +23,10 @@ enum Failure {
       return (config, error.description)
     case let error as MFAError:
       return (noCode, error.description)
+    case let error as OATHError:
+      return (noCode, error.description + (error.hint.map { " " + $0 } ?? ""))
+    case let error as CardError:
+      return (noCode, error.description + (error.hint.map { " " + $0 } ?? ""))
     case let error as KeyringError:
       return (keyring, error.description)
     case let error as STSError:

@@ -28,12 +28,22 @@ struct RunContext {
       environment: environment, note: note)
   }
 
-  /// The first source that applies: --code, mfa_process, then a prompt on the terminal.
+  /// The first source that applies: --code, mfa_process, a YubiKey holding the account (a key
+  /// that is found but fails is an error, not a reason to fall through), a prompt on the terminal.
   static func codeSource(for profile: ResolvedProfile, code: String?) throws(MFAError) -> any MFACodeSource {
     if let code { return FixedCodeSource(code) }
     if let command = profile.mfaProcess { return ProcessCodeSource(command: command) }
+    if let yubikey = try YubiKeyCodeSource.find(profile: profile, peers: yubiKeyPeers()) { return yubikey }
     if let terminal = Terminal.open() { return TerminalCodeSource(terminal: terminal) }
     throw .noSource(profile: profile.name, device: profile.mfaSerial ?? "-")
+  }
+
+  /// The YubiKey source's peers: the keyring remembers derived OATH password keys.
+  static func yubiKeyPeers() -> YubiKeyCodeSource.Peers {
+    let environment = Environment.current()
+    let store: (any SessionStore)? =
+      environment["AWSMFA_NO_CACHE"] == nil ? KernelKeyring.forEnvironment(environment) : nil
+    return YubiKeyCodeSource.Peers(store: store)
   }
 
   func close() {

@@ -1,0 +1,132 @@
+/// A YubiKey found to hold the profile's credential, its OATH applet selected (and unlocked).
+public final class OATHKey {
+  /// The reader it sits in.
+  public let reader: String
+  /// Its serial, when it was read (only when needed: choosing or naming keys).
+  public let serial: UInt32?
+  public let session: OATHSession
+  /// The matched credential, as CALCULATE ALL reported it.
+  public let entry: OATHEntry
+  /// The 30-second step whose challenge CALCULATE ALL used.
+  public let listedStep: Int64
+  // Kept so the card stays connected for the CALCULATE that follows.
+  let connection: any CardConnection
+
+  init(
+    reader: String, serial: UInt32?, session: OATHSession, entry: OATHEntry, listedStep: Int64,
+    connection: any CardConnection
+  ) {
+    self.reader = reader
+    self.serial = serial
+    self.session = session
+    self.entry = entry
+    self.listedStep = listedStep
+    self.connection = connection
+  }
+
+  /// "YubiKey 12345678", or the reader's name when the serial was not read.
+  public var label: String { serial.map { "YubiKey \($0)" } ?? "the YubiKey in \(reader)" }
+}
+
+/// Finds the one plugged-in YubiKey that holds a profile's OATH credential.
+public struct KeyLocator {
+  /// The outcome when nothing failed outright.
+  public enum Lookup {
+    /// The key and credential to use.
+    case found(OATHKey)
+    /// No usable key holds the account; the error says why, for callers that need a key.
+    case absent(OATHError)
+  }
+
+  public var oathAccount: String?
+  public var mfaSerial: String?
+  /// `awsmfa_yubikey_serial`, when set.
+  public var wantedSerial: String?
+  /// Unlocks a password-protected applet (VALIDATE with a remembered or asked-for key).
+  public var unlock: (OATHSession, OATHSelection) throws(OATHError) -> Void
+
+  public init(
+    oathAccount: String?, mfaSerial: String?, wantedSerial: String?,
+    unlock: @escaping (OATHSession, OATHSelection) throws(OATHError) -> Void
+  ) {
+    self.oathAccount = oathAccount
+    self.mfaSerial = mfaSerial
+    self.wantedSerial = wantedSerial
+    self.unlock = unlock
+  }
+
+  /// Looks through every reader; empty readers and cards without an OATH applet are skipped.
+  /// Throws when a key was found but failed (locked, held by another program, broken answer).
+  public func locate(in directory: any CardDirectory, time: Int64) throws(OATHError) -> Lookup {
+    let readers: [String]
+    do {
+      readers = try directory.readers()
+    } catch {
+      return .absent(.card(error))
+    }
+    guard !readers.isEmpty else { return .absent(.card(.noReaders)) }
+    let step = time / 30
+    var found: [OATHKey] = []
+    var seenNames: [String] = []
+    var seenSerials: [String] = []
+    var sawOATH = false
+    var held: CardError?
+    for reader in readers {
+      let connection: any CardConnection
+      do {
+        connection = try directory.connect(reader)
+      } catch {
+        switch error {
+        case .noCard, .removed: continue
+        case .sharingViolation: held = error; continue
+        default: throw .card(error)
+        }
+      }
+      var serial: UInt32?
+      if let wantedSerial {
+        do {
+          serial = try Management.serial(connection)
+        } catch {
+          throw .card(error)
+        }
+        seenSerials.append(serial.map(String.init) ?? "unknown")
+        guard serial.map(String.init) == wantedSerial else { continue }
+      }
+      let session = OATHSession(connection: connection, label: serial.map(String.init) ?? reader)
+      let selection: OATHSelection
+      do {
+        selection = try session.select()
+      } catch .appletMissing {
+        continue
+      }
+      sawOATH = true
+      if selection.isLocked { try unlock(session, selection) }
+      let entries = try session.calculateAll(challenge: OATHCode.challenge(time: step * 30, period: 30))
+      switch AccountMatch.match(entries.map(\.name), oathAccount: oathAccount, mfaSerial: mfaSerial) {
+      case .found(let name):
+        guard let entry = entries.first(where: { $0.name == name }) else { continue }
+        guard entry.type == .totp else { throw .notTOTP(name.raw) }
+        found.append(OATHKey(reader: reader, serial: serial, session: session, entry: entry, listedStep: step, connection: connection))
+      case .several(let names):
+        throw .ambiguousAccount(wanted: wanted, candidates: names)
+      case .none:
+        seenNames += entries.map(\.name.raw)
+      }
+    }
+    if found.count > 1 {
+      let serials = found.map { key in
+        key.serial.map(String.init) ?? ((try? Management.serial(key.connection)) ?? nil).map(String.init) ?? key.reader
+      }
+      throw .severalKeys(account: found[0].entry.name.raw, serials: serials)
+    }
+    if let key = found.first { return .found(key) }
+    if let held { throw .card(held) }
+    if let wantedSerial, !seenSerials.contains(wantedSerial) {
+      return .absent(.serialNotFound(serial: wantedSerial, found: seenSerials))
+    }
+    guard sawOATH else { return .absent(.noYubiKey(readers: readers)) }
+    return .absent(.accountNotFound(wanted: wanted, candidates: seenNames))
+  }
+
+  var wanted: String { AccountMatch.wanted(oathAccount: oathAccount, mfaSerial: mfaSerial) }
+}

@@ -1,0 +1,119 @@
+internal import CPCSCLite
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// A PC/SC context on pcscd: lists readers and connects to their cards.
+///
+/// Every libpcsclite call sits in this file, and every return code passes through `check`.
+public final class PCSCContext: CardDirectory, @unchecked Sendable {
+  let handle: SCARDCONTEXT
+  /// How long to keep retrying while another program holds a card exclusively.
+  public var sharingRetry: Double = 1.0
+
+  /// Establishes a context; throws `.noService` when pcscd is not reachable.
+  public init() throws(CardError) {
+    var context: SCARDCONTEXT = 0
+    try Self.check(SCardEstablishContext(DWORD(SCARD_SCOPE_USER), nil, nil, &context), "open a context")
+    handle = context
+  }
+
+  deinit { _ = SCardReleaseContext(handle) }
+
+  public func readers() throws(CardError) -> [String] {
+    var length: DWORD = 0
+    let sized = SCardListReaders(handle, nil, nil, &length)
+    if sized == awsmfa_SCARD_E_NO_READERS_AVAILABLE { return [] }
+    try Self.check(sized, "list the readers")
+    var buffer = [CChar](repeating: 0, count: Int(length) + 1)
+    let listed = SCardListReaders(handle, nil, &buffer, &length)
+    if listed == awsmfa_SCARD_E_NO_READERS_AVAILABLE { return [] }
+    try Self.check(listed, "list the readers")
+    // A multi-string: names separated by NUL, ended by an empty name.
+    let bytes = buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }
+    return bytes.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+  }
+
+  public func connect(_ reader: String) throws(CardError) -> any CardConnection {
+    var card: SCARDHANDLE = 0
+    var active: DWORD = 0
+    let deadline = Self.monotonic() + sharingRetry
+    while true {
+      let result = SCardConnect(
+        handle, reader, DWORD(SCARD_SHARE_SHARED), awsmfa_SCARD_PROTOCOL_ANY, &card, &active)
+      // scdaemon and friends let go of a card between their own transactions: wait a little.
+      if result == awsmfa_SCARD_E_SHARING_VIOLATION, Self.monotonic() < deadline {
+        usleep(50_000)
+        continue
+      }
+      try Self.check(result, "connect to the card", reader: reader)
+      return PCSCReader(context: self, handle: card, protocol: active, name: reader)
+    }
+  }
+
+  /// Turns a PC/SC return code into a `CardError` (nothing for success).
+  static func check(_ code: LONG, _ operation: String, reader: String = "the reader") throws(CardError) {
+    switch code {
+    case awsmfa_SCARD_S_SUCCESS:
+      return
+    case awsmfa_SCARD_E_NO_SERVICE, awsmfa_SCARD_E_NO_SERVICE_2:
+      throw .noService
+    case awsmfa_SCARD_E_NO_READERS_AVAILABLE, awsmfa_SCARD_E_UNKNOWN_READER,
+      awsmfa_SCARD_E_READER_UNAVAILABLE:
+      throw .noReaders
+    case awsmfa_SCARD_E_NO_SMARTCARD, awsmfa_SCARD_W_UNPOWERED_CARD:
+      throw .noCard(reader: reader)
+    case awsmfa_SCARD_W_REMOVED_CARD, awsmfa_SCARD_W_RESET_CARD, awsmfa_SCARD_W_UNRESPONSIVE_CARD,
+      notTransacted, commError, commDataLost, invalidHandle:
+      throw .removed(reader: reader)
+    case awsmfa_SCARD_E_SHARING_VIOLATION:
+      throw .sharingViolation(reader: reader)
+    case awsmfa_SCARD_E_TIMEOUT:
+      throw .timeout(reader: reader)
+    default:
+      throw .pcsc(operation: operation, code: Int64(code))
+    }
+  }
+
+  // Return codes shim.h does not export (plain values; LONG is 64-bit here, so no sign games).
+  static let notTransacted: LONG = 0x8010_0016
+  static let commError: LONG = 0x8010_0013
+  static let commDataLost: LONG = 0x8010_002F
+  static let invalidHandle: LONG = 0x8010_0003
+
+  static func monotonic() -> Double {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+  }
+}
+
+/// A shared connection to the card in one reader; disconnects (leaving the card as is) on release.
+public final class PCSCReader: CardConnection, @unchecked Sendable {
+  let context: PCSCContext
+  let handle: SCARDHANDLE
+  let activeProtocol: DWORD
+  /// The reader's PC/SC name.
+  public let name: String
+
+  init(context: PCSCContext, handle: SCARDHANDLE, protocol active: DWORD, name: String) {
+    self.context = context
+    self.handle = handle
+    self.activeProtocol = active
+    self.name = name
+  }
+
+  deinit { _ = SCardDisconnect(handle, DWORD(SCARD_LEAVE_CARD)) }
+
+  public func transmit(_ apdu: [UInt8]) throws(CardError) -> [UInt8] {
+    var response = [UInt8](repeating: 0, count: 4096)
+    var length = DWORD(response.count)
+    let pci = activeProtocol == awsmfa_SCARD_PROTOCOL_T0 ? awsmfa_pci_t0() : awsmfa_pci_t1()
+    let result = SCardTransmit(handle, pci, apdu, DWORD(apdu.count), nil, &response, &length)
+    try PCSCContext.check(result, "exchange data with the card", reader: name)
+    // Every card answer ends with a status word; nothing at all means the card went away.
+    guard length >= 2 else { throw .removed(reader: name) }
+    return Array(response.prefix(Int(length)))
+  }
+}

@@ -63,6 +63,14 @@ public struct QueryClient: Sendable {
   public func call(_ action: String, _ parameters: [(String, String)], signer: SigningCredentials)
     async throws(STSError) -> Substring
   {
+    let answer = try await answer(action, parameters, signer: signer)
+    return String(decoding: answer.body, as: UTF8.self)[...]
+  }
+
+  /// Like `call`, but the whole 2xx answer (doctor reads its `Date` header).
+  public func answer(_ action: String, _ parameters: [(String, String)], signer: SigningCredentials)
+    async throws(STSError) -> HTTPAnswer
+  {
     let started = Date()
     var attempt = 0
     while true {
@@ -80,7 +88,7 @@ public struct QueryClient: Sendable {
   }
 
   func callOnce(_ action: String, _ parameters: [(String, String)], signer: SigningCredentials, remaining: Double)
-    async throws(STSError) -> Substring
+    async throws(STSError) -> HTTPAnswer
   {
     let form = ([("Action", action), ("Version", version)] + parameters)
       .map { "\(SigV4Signer.uriEncode($0.0))=\(SigV4Signer.uriEncode($0.1))" }
@@ -101,11 +109,10 @@ public struct QueryClient: Sendable {
     } catch {
       throw .transport(error)
     }
-    let text = String(decoding: answer.body, as: UTF8.self)[...]
     if (200..<300).contains(answer.status) {
-      return text
+      return answer
     }
-    throw Self.error(from: answer, text: text, sent: sent)
+    throw Self.error(from: answer, text: String(decoding: answer.body, as: UTF8.self)[...], sent: sent)
   }
 
   static func error(from answer: HTTPAnswer, text: Substring, sent: Date) -> STSError {
@@ -196,8 +203,9 @@ public struct STSClient: STSService {
 }
 
 /// RFC 7231 dates of HTTP `Date` headers (`Sat, 28 Nov 2026 15:36:37 GMT`).
-enum HTTPDate {
-  static func parse(_ text: String) -> Int64? {
+public enum HTTPDate {
+  /// Seconds since the epoch, or nil when `text` is not an RFC 7231 date.
+  public static func parse(_ text: String) -> Int64? {
     let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
     let parts = text.split(separator: " ")
     guard parts.count == 6, let day = Int(parts[1]), let month = months.firstIndex(of: String(parts[2])),

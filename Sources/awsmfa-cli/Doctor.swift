@@ -1,0 +1,146 @@
+import AWSMFACore
+import AWSMFAKit
+import ArgumentParser
+import Foundation
+
+/// `awsmfa doctor [PROFILE]`: one line per check, ✔ or ✘ with a fix.
+struct Doctor: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Check config files, the profile chain, keyring, pcscd and YubiKeys, and clock skew.",
+    discussion: "Exits 0 when every check passes, 1 otherwise.")
+
+  @Argument(help: "A profile to check end to end (chain, keys, endpoint, clock against STS).")
+  var profile: String?
+
+  func run() async throws {
+    let environment = Environment.current()
+    var report = Report()
+    let config = checkConfig(environment, &report)
+    checkKeyring(environment, &report)
+    checkCards(&report)
+    if let profile, let config {
+      await checkProfile(profile, config: config, environment: environment, report: &report)
+    }
+    Stdout.write(report.lines.joined(separator: "\n") + "\n")
+    if report.failed { throw ExitCode(1) }
+  }
+
+  func checkConfig(_ environment: Environment, _ report: inout Report) -> SharedConfig? {
+    do {
+      let config = try SharedConfig.load(environment: environment)
+      let count = config.profileNames.count
+      let exists = FileManager.default.fileExists(atPath: config.configPath)
+      report.pass("config: \(config.configPath)\(exists ? "" : " (absent)") and \(config.credentialsPath) parsed, \(count) profile\(count == 1 ? "" : "s")")
+      return config
+    } catch {
+      report.fail("config: \(error)", fix: "fix the line named, or move the file aside")
+      return nil
+    }
+  }
+
+  func checkKeyring(_ environment: Environment, _ report: inout Report) {
+    let store = KernelKeyring.forEnvironment(environment)
+    let probe = SessionIdentity(kind: .step, profile: "-", device: "doctor-probe", fingerprint: "-")
+    do {
+      try store.store(probe, payload: "0", expiresAt: epochNow() + 5, now: epochNow())
+      try store.remove { $0 == probe }
+      let entries = try store.list()
+      report.pass("keyring: @u/\(store.keyringName) usable, \(entries.count) cached entr\(entries.count == 1 ? "y" : "ies")\(Self.quota())")
+    } catch {
+      report.fail("keyring: \(error)", fix: "awsmfa works without a cache but asks for a code more often; see README 'Kernel keyring'")
+    }
+  }
+
+  /// Quota use from /proc/key-users for this uid: keys and bytes used of the maximum.
+  static func quota() -> String {
+    guard let text = try? String(contentsOfFile: "/proc/key-users", encoding: .utf8) else { return "" }
+    let uid = getuid()
+    for line in text.split(separator: "\n") {
+      let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+      guard fields.count >= 5, fields[0] == "\(uid):" else { continue }
+      return "; quota: \(fields[3]) keys, \(fields[4]) bytes used"
+    }
+    return ""
+  }
+
+  func checkCards(_ report: inout Report) {
+    do {
+      let readers = try PCSCContext().readers()
+      if readers.isEmpty {
+        report.fail("pcscd: running, but no smart-card reader is connected", fix: "plug in the YubiKey")
+      } else {
+        let keys = readers.filter { $0.contains("Yubico") || $0.contains("YubiKey") }
+        report.pass("pcscd: \(readers.count) reader\(readers.count == 1 ? "" : "s") (\(keys.count) named like a YubiKey): \(readers.joined(separator: ", "))")
+      }
+    } catch {
+      report.fail("pcscd: \(error)", fix: error.hint ?? "start pcscd (systemctl start pcscd.socket)")
+    }
+  }
+
+  func checkProfile(_ name: String, config: SharedConfig, environment: Environment, report: inout Report) async {
+    let profile: ResolvedProfile
+    do {
+      profile = try config.resolve(name)
+    } catch {
+      report.fail("profile \(Quote.human(name)): \(error)", fix: "see README 'Configuration'")
+      return
+    }
+    let chain = ([profile.sourceProfile] + profile.roles.map(\.profile)).map(Quote.human).joined(separator: " -> ")
+    report.pass("profile \(Quote.human(name)): chain \(chain), keys \(Redact.key(profile.keys.accessKeyId)), MFA device \(profile.mfaSerial ?? "none")")
+    if !profile.roles.isEmpty, profile.mfaSerial != nil {
+      report.note("roles are assumed with the MFA session, so they last at most 1 h (AWS's role-chaining limit)")
+    }
+    let endpoint: ServiceEndpoint
+    do {
+      endpoint = try ServiceEndpoint.resolve(service: "sts", profile: profile, environment: environment)
+    } catch {
+      report.fail("endpoint: \(error)", fix: "correct the variable or endpoint_url")
+      return
+    }
+    report.pass("endpoint: \(endpoint.url) (signing region \(endpoint.signingRegion))")
+    let transport = AsyncHTTPTransport()
+    let client = QueryClient(transport: transport, endpoint: endpoint, service: "sts", version: "2011-06-15", deadline: 10, retries: 0)
+    let sent = Date()
+    do {
+      let answer = try await client.answer(
+        "GetCallerIdentity", [],
+        signer: SigningCredentials(accessKeyId: profile.keys.accessKeyId, secretAccessKey: profile.keys.secretAccessKey))
+      let arn = XMLFields.text(of: "Arn", in: String(decoding: answer.body, as: UTF8.self)[...]) ?? "?"
+      report.pass("keys: STS knows them as \(arn)")
+      skew(answer.header("Date"), sent: sent, report: &report)
+    } catch {
+      if case .clockSkew = error {
+        report.fail("clock: \(error)", fix: "fix the system clock (is NTP running?)")
+      } else {
+        report.fail("keys: \(error)", fix: "check the access keys of \(Quote.human(profile.sourceProfile)) and the endpoint")
+      }
+    }
+    await transport.shutdown()
+  }
+
+  func skew(_ date: String?, sent: Date, report: inout Report) {
+    guard let date, let server = HTTPDate.parse(date) else {
+      report.note("clock: STS sent no Date header, skew not measured")
+      return
+    }
+    let offset = Int(sent.timeIntervalSince1970) - Int(server)
+    if abs(offset) > 30 {
+      report.fail("clock: this machine is \(abs(offset)) s \(offset > 0 ? "ahead of" : "behind") STS", fix: "fix the system clock (is NTP running?); TOTP codes and signatures depend on it")
+    } else {
+      report.pass("clock: within \(abs(offset)) s of STS")
+    }
+  }
+}
+
+/// Doctor's lines and whether any check failed.
+struct Report {
+  var lines: [String] = []
+  var failed = false
+
+  mutating func pass(_ text: String) { lines.append("✔ " + text) }
+  mutating func note(_ text: String) { lines.append("  " + text) }
+  mutating func fail(_ text: String, fix: String) {
+    failed = true
+    lines.append("✘ " + text + " — fix: " + fix)
+  }
+}

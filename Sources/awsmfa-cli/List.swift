@@ -1,0 +1,112 @@
+import AWSMFACore
+import AWSMFAKit
+import ArgumentParser
+import Foundation
+
+/// `awsmfa list`: profiles, their MFA device and role, and cached sessions with time left.
+struct List: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "List profiles, their MFA devices and roles, and cached sessions (no secret is read).")
+
+  @Flag(help: "Print a JSON array for scripts.")
+  var json = false
+
+  func run() {
+    let environment = Environment.current()
+    let config: SharedConfig
+    do {
+      config = try SharedConfig.load(environment: environment)
+    } catch {
+      Failure.exit(with: error)
+    }
+    var cached: [CachedEntry] = []
+    do {
+      cached = try KernelKeyring.forEnvironment(environment).list()
+    } catch {
+      Stderr.line("awsmfa: warning: \(error) Cached sessions are not shown.")
+    }
+    let now = epochNow()
+    var rows: [Row] = []
+    for name in config.profileNames {
+      let profile = try? config.resolve(name)
+      let target = profile?.targetIdentity
+      let entry = cached.filter { $0.identity == target && $0.expiresAt > now }.map(\.expiresAt).max()
+      let session = profile.flatMap { p in
+        cached.filter { $0.identity == p.sessionIdentity && $0.expiresAt > now }.map(\.expiresAt).max()
+      }
+      rows.append(
+        Row(
+          profile: name, mfaSerial: profile?.mfaSerial, role: profile?.roles.last?.roleArn,
+          source: profile?.sourceProfile, expires: entry, mfaSessionExpires: session,
+          problem: profile == nil ? (try? config.resolve(name)).map { _ in "" } ?? problem(config, name) : nil))
+    }
+    Stdout.write(json ? Row.json(rows, now: now) : Row.table(rows, now: now))
+  }
+
+  func problem(_ config: SharedConfig, _ name: String) -> String {
+    do {
+      _ = try config.resolve(name)
+      return ""
+    } catch {
+      return error.description
+    }
+  }
+}
+
+/// One profile as `list` shows it.
+struct Row {
+  var profile: String
+  var mfaSerial: String?
+  var role: String?
+  var source: String?
+  var expires: Int64?
+  var mfaSessionExpires: Int64?
+  var problem: String?
+
+  static func left(_ expires: Int64?, now: Int64) -> String {
+    guard let expires else { return "-" }
+    let seconds = expires - now
+    return seconds >= 3600 ? "\(seconds / 3600)h\(seconds % 3600 / 60)m" : "\(seconds / 60)m\(seconds % 60)s"
+  }
+
+  static func table(_ rows: [Row], now: Int64) -> String {
+    let header = ["PROFILE", "MFA DEVICE", "ROLE", "CACHED", "MFA SESSION"]
+    let cells = rows.map { row in
+      [
+        Quote.visible(row.profile), row.mfaSerial ?? "-", row.role ?? "-", left(row.expires, now: now),
+        row.problem.map { "error: \($0)" } ?? left(row.mfaSessionExpires, now: now),
+      ]
+    }
+    let widths = (0..<header.count).map { column in
+      ([header] + cells).map { $0[column].count }.max() ?? 0
+    }
+    return ([header] + cells).map { line in
+      line.enumerated().map { index, cell in
+        index == line.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+      }.joined(separator: "  ")
+    }.joined(separator: "\n") + "\n"
+  }
+
+  static func json(_ rows: [Row], now: Int64) -> String {
+    let objects = rows.map { row -> String in
+      var fields = ["\"profile\":" + JSONText.quote(row.profile)]
+      fields.append("\"mfa_serial\":" + (row.mfaSerial.map(JSONText.quote) ?? "null"))
+      fields.append("\"role_arn\":" + (row.role.map(JSONText.quote) ?? "null"))
+      fields.append("\"source_profile\":" + (row.source.map(JSONText.quote) ?? "null"))
+      fields.append("\"expires\":" + (row.expires.map { String($0) } ?? "null"))
+      fields.append("\"seconds_left\":" + (row.expires.map { String($0 - now) } ?? "null"))
+      fields.append("\"mfa_session_expires\":" + (row.mfaSessionExpires.map { String($0) } ?? "null"))
+      fields.append("\"error\":" + (row.problem.map(JSONText.quote) ?? "null"))
+      return "{" + fields.joined(separator: ",") + "}"
+    }
+    return "[" + objects.joined(separator: ",\n") + "]\n"
+  }
+}
+
+extension Quote {
+  /// `name` as is when it is plain, else quoted with control characters made visible.
+  static func visible(_ name: String) -> String {
+    name.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value != 0x7F && $0 != "'" && $0 != "\\" }
+      ? name : human(name)
+  }
+}

@@ -45,7 +45,9 @@ struct Env: AsyncParsableCommand {
       defer { context.close() }
       let credentials = try await context.service.credentials(
         for: profile, options: .init(refresh: refresh, duration: duration))
-      let exports = Exports(credentials: credentials, profile: profile.name, region: profile.region)
+      let exports = Exports(
+        credentials: credentials, profile: profile.name, region: profile.region,
+        refreshWindow: profile.refreshWindow)
       output = ShellRenderer.render(exports, format: format ?? .default(environment: environment))
     } catch {
       Failure.exit(with: error)

@@ -8,6 +8,19 @@ import AWSMFAKit
 #endif
 
 let arguments = Array(CommandLine.arguments.dropFirst())
+// Calls a prompt or a TAB makes are answered here: no config parsing beyond what they need.
+if arguments.first == "hook", arguments.count == 2, let shell = InteractiveShell(rawValue: arguments[1]) {
+  exit(FileIO.write(fd: 1, HookScript.text(for: shell)) ? 0 : 74)
+}
+if arguments.first == "__profiles" {
+  // `__profiles [PREFIX]` prints names as they are; `__profiles --bash WORD` takes the word as
+  // typed and prints each name escaped for insertion by bash.
+  let bash = arguments.count == 3 && arguments[1] == "--bash"
+  let typed = arguments.count > 1 ? arguments[arguments.count - 1] : ""
+  let names = ProfileNames.matching(bash ? BashWord.dequote(typed) : typed, environment: .current())
+  let text = names.map { (bash ? BashWord.escape($0) : $0) + "\n" }.joined()
+  exit(FileIO.write(fd: 1, text) ? 0 : 74)
+}
 if arguments.first == "env" {
   let environment = Environment.current()
   // The payload read below is a secret: keep it out of core dumps.

@@ -8,13 +8,21 @@ import Testing
 
   @Test func posixQuotesEveryValue() {
     let text = ShellRenderer.render(
-      Exports(credentials: credentials, profile: "a'b $(x)", region: "eu-west-1"), format: .bash)
+      Exports(credentials: credentials, profile: "a'b $(x)", region: "eu-west-1", refreshWindow: 900),
+      format: .bash)
     #expect(text.hasPrefix("unset AWS_PROFILE;\n"))
     #expect(text.contains("export AWS_SESSION_TOKEN='to'\\''ken';\n"))
     #expect(text.contains("export AWSMFA_PROFILE='a'\\''b $(x)';\n"))
     #expect(text.contains("export AWS_CREDENTIAL_EXPIRATION='2026-11-29T03:47:37Z';\n"))
     #expect(text.contains("export AWSMFA_EXPIRES='1795924057';\n"))
     #expect(text.contains("export AWS_DEFAULT_REGION='eu-west-1';\n"))
+    #expect(text.hasSuffix("export AWSMFA_REFRESH_WINDOW='900';\n"))
+  }
+
+  @Test func unsetRemovesEveryExportedName() {
+    let exports = Exports(credentials: credentials, profile: "p", region: "r", refreshWindow: 600)
+    #expect(Set(exports.variables.map(\.0)).isSubset(of: Set(Exports.allNames)))
+    #expect(ShellRenderer.renderUnset(format: .bash).contains("unset AWSMFA_REFRESH_WINDOW;\n"))
   }
 
   @Test func fishEscapesBackslashAndQuote() {

@@ -19,35 +19,45 @@ public struct Exports: Sendable, Equatable {
   public var credentials: SessionCredentials
   public var profile: String
   public var region: String?
+  /// The profile's `awsmfa_refresh_window`, exported so a prompt hook knows when to refresh.
+  public var refreshWindow: Int?
 
-  public init(credentials: SessionCredentials, profile: String, region: String?) {
+  public init(
+    credentials: SessionCredentials, profile: String, region: String?, refreshWindow: Int? = nil
+  ) {
     self.credentials = credentials
     self.profile = profile
     self.region = region
+    self.refreshWindow = refreshWindow
+  }
+
+  /// Calls `body` with every variable `env` sets, in order (a closure, not an array of tuples:
+  /// this runs on the cached path, where each generic type instantiated costs start-up time).
+  public func forEachVariable(_ body: (String, String) -> Void) {
+    body("AWS_ACCESS_KEY_ID", credentials.accessKeyId)
+    body("AWS_SECRET_ACCESS_KEY", credentials.secretAccessKey)
+    body("AWS_SESSION_TOKEN", credentials.sessionToken)
+    body("AWS_CREDENTIAL_EXPIRATION", RFC3339.format(credentials.expiration))
+    if let region, !region.isEmpty {
+      body("AWS_REGION", region)
+      body("AWS_DEFAULT_REGION", region)
+    }
+    body("AWSMFA_PROFILE", profile)
+    body("AWSMFA_EXPIRES", String(credentials.expiration))
+    if let refreshWindow { body("AWSMFA_REFRESH_WINDOW", String(refreshWindow)) }
   }
 
   /// Every variable `env` sets, in order.
   public var variables: [(String, String)] {
-    var list: [(String, String)] = [
-      ("AWS_ACCESS_KEY_ID", credentials.accessKeyId),
-      ("AWS_SECRET_ACCESS_KEY", credentials.secretAccessKey),
-      ("AWS_SESSION_TOKEN", credentials.sessionToken),
-      ("AWS_CREDENTIAL_EXPIRATION", RFC3339.format(credentials.expiration)),
-    ]
-    if let region, !region.isEmpty {
-      list += [("AWS_REGION", region), ("AWS_DEFAULT_REGION", region)]
-    }
-    list += [("AWSMFA_PROFILE", profile), ("AWSMFA_EXPIRES", String(credentials.expiration))]
+    var list: [(String, String)] = []
+    forEachVariable { list.append(($0, $1)) }
     return list
   }
-
-  /// Variables `env` removes: `AWS_PROFILE` would otherwise win over the exported keys in some SDKs.
-  public var removed: [String] { ["AWS_PROFILE"] }
 
   /// Every variable `unset` removes.
   public static let allNames = [
     "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CREDENTIAL_EXPIRATION",
-    "AWS_REGION", "AWS_DEFAULT_REGION", "AWSMFA_PROFILE", "AWSMFA_EXPIRES",
+    "AWS_REGION", "AWS_DEFAULT_REGION", "AWSMFA_PROFILE", "AWSMFA_EXPIRES", "AWSMFA_REFRESH_WINDOW",
   ]
 }
 
@@ -55,15 +65,16 @@ public struct Exports: Sendable, Equatable {
 public enum ShellRenderer {
   /// The text `env` prints.
   public static func render(_ exports: Exports, format: OutputFormat) -> String {
+    var out = ""
     switch format {
     case .bash, .zsh:
-      return exports.removed.map { "unset \($0);\n" }.joined()
-        + exports.variables.map { "export \($0.0)=\(ShellQuote.posix($0.1));\n" }.joined()
+      out = "unset AWS_PROFILE;\n"
+      exports.forEachVariable { out += "export " + $0 + "=" + ShellQuote.posix($1) + ";\n" }
     case .fish:
-      return exports.removed.map { "set -e \($0);\n" }.joined()
-        + exports.variables.map { "set -gx \($0.0) \(ShellQuote.fish($0.1));\n" }.joined()
+      out = "set -e AWS_PROFILE;\n"
+      exports.forEachVariable { out += "set -gx " + $0 + " " + ShellQuote.fish($1) + ";\n" }
     case .dotenv:
-      return exports.variables.map { "\($0.0)=\(ShellQuote.dotenv($0.1))\n" }.joined()
+      exports.forEachVariable { out += $0 + "=" + ShellQuote.dotenv($1) + "\n" }
     case .json:
       let c = exports.credentials
       return "{\"Version\":1,\"AccessKeyId\":\(JSONText.quote(c.accessKeyId)),"
@@ -71,6 +82,7 @@ public enum ShellRenderer {
         + "\"SessionToken\":\(JSONText.quote(c.sessionToken)),"
         + "\"Expiration\":\(JSONText.quote(RFC3339.format(c.expiration)))}\n"
     }
+    return out
   }
 
   /// The text `unset` prints.
@@ -88,12 +100,28 @@ public enum ShellRenderer {
 public enum ShellQuote {
   /// POSIX single quotes (bash, zsh, sh): nothing inside is special but `'` itself.
   public static func posix(_ value: String) -> String {
-    "'" + value.replacingAll("'", with: "'\\''") + "'"
+    quoted(value, escaping: [UInt8(ascii: "'")], as: [[39, 92, 39, 39]])
   }
 
   /// fish single quotes: only `\\` and `\'` are escapes inside them.
   public static func fish(_ value: String) -> String {
-    "'" + value.replacingAll("\\", with: "\\\\").replacingAll("'", with: "\\'") + "'"
+    quoted(value, escaping: [UInt8(ascii: "\\"), UInt8(ascii: "'")], as: [[92, 92], [92, 39]])
+  }
+
+  /// `value` in single quotes with each byte of `special` replaced by its sequence; ASCII
+  /// bytes are compared, so multi-byte UTF-8 passes through untouched.
+  static func quoted(_ value: String, escaping special: [UInt8], as replacements: [[UInt8]]) -> String {
+    var bytes: [UInt8] = [39]
+    bytes.reserveCapacity(value.utf8.count + 2)
+    for byte in value.utf8 {
+      if let index = special.firstIndex(of: byte) {
+        bytes.append(contentsOf: replacements[index])
+      } else {
+        bytes.append(byte)
+      }
+    }
+    bytes.append(39)
+    return String(decoding: bytes, as: UTF8.self)
   }
 
   /// dotenv double quotes (docker compose, python-dotenv): `\\`, `\"`, `\n`, and `$` escaped.
@@ -113,15 +141,6 @@ public enum ShellQuote {
   }
 }
 
-extension String {
-  func replacingAll(_ target: Character, with replacement: String) -> String {
-    var out = ""
-    for character in self {
-      if character == target { out += replacement } else { out.append(character) }
-    }
-    return out
-  }
-}
 
 /// RFC 3339 timestamps in UTC with a `Z`, without Foundation.
 public enum RFC3339 {

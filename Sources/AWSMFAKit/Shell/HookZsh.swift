@@ -1,0 +1,70 @@
+// The zsh prompt hook, printed by `awsmfa hook zsh`; shell/awsmfa.zsh is a copy.
+extension HookScript {
+  /// The zsh hook, verbatim.
+  static let zsh = #"""
+    # awsmfa prompt hook for zsh: add `eval "$(awsmfa hook zsh)"` to ~/.zshrc.
+    # While the credentials `awsmfa env` exported are fresh, each prompt costs a few tests and no
+    # process; inside the refresh window the hook runs `awsmfa env` again and evals the answer.
+    # It runs before each prompt (precmd) and before each command (preexec), so a command typed at a
+    # prompt that sat idle past the window still gets fresh credentials.
+
+    zmodload -F zsh/datetime p:EPOCHSECONDS
+    autoload -Uz add-zsh-hook
+
+    # Refreshes the credentials of $AWSMFA_PROFILE; $1 is now in epoch seconds.
+    _awsmfa_refresh() {
+      emulate -L zsh
+      local err= rc=1 out=
+      # At most one try a minute; set first, so that a failure or Ctrl-C also waits.
+      typeset -g _awsmfa_retry_at=$(($1 + 60))
+      # stdout is the payload and stderr the reason, told apart by NULs that neither can hold.
+      {
+        IFS= read -r -d '' err
+        IFS= read -r -d '' rc
+        IFS= read -r -d '' out
+      } < <(
+        { out=$(command awsmfa env "$AWSMFA_PROFILE" --format zsh); rc=$?; } 2>&1
+        printf '\0%s\0%s\0' "$rc" "$out"
+      )
+      if [[ $rc == 0 && -n $out ]]; then
+        eval "$out"
+        [[ -z $err ]] || print -ru2 -- "$err"
+      else
+        err=${err%%$'\n'*}
+        print -ru2 -- "awsmfa: could not refresh $AWSMFA_PROFILE, next try in 60 s: ${err#awsmfa: }"
+      fi
+    }
+
+    # The hook: refreshes inside the window, keeps $?, starts no process otherwise.
+    _awsmfa_hook() {
+      local s=$? expires=${AWSMFA_EXPIRES-} window=${AWSMFA_REFRESH_WINDOW-600}
+      if [[ -n ${AWSMFA_PROFILE-} && -n $expires && $expires != *[^0-9]* ]]; then
+        [[ -n $window && $window != *[^0-9]* ]] || window=600
+        if ((10#$expires - EPOCHSECONDS <= 10#$window && EPOCHSECONDS >= ${_awsmfa_retry_at:-0})); then
+          _awsmfa_refresh $EPOCHSECONDS
+        fi
+      fi
+      return s
+    }
+
+    # Exports credentials for a profile: awsmfa-use PROFILE [env options].
+    awsmfa-use() {
+      local out
+      out=$(command awsmfa env "$@" --format zsh) || return
+      eval "$out"
+      typeset -g _awsmfa_retry_at=0
+    }
+
+    # Removes everything awsmfa-use or the hook exported.
+    awsmfa-off() {
+      local out
+      out=$(command awsmfa unset --format zsh) || return
+      eval "$out"
+    }
+
+    # add-zsh-hook adds a function once, however often this is sourced.
+    add-zsh-hook precmd _awsmfa_hook
+    add-zsh-hook preexec _awsmfa_hook
+
+    """#
+}

@@ -1,0 +1,47 @@
+# awsmfa prompt hook for fish: add `awsmfa hook fish | source` to ~/.config/fish/config.fish.
+# While the credentials `awsmfa env` exported are fresh, each prompt costs a few builtins and no
+# process; inside the refresh window the hook runs `awsmfa env` again and sources the answer.
+# fish has no $EPOCHSECONDS: the clock is the builtin `path mtime` (fish >= 3.5), which reads
+# now as the mtime of / plus its age, two stat calls and no fork.
+
+# Refreshes the credentials of $AWSMFA_PROFILE; $argv[1] is now in epoch seconds.
+function __awsmfa_refresh
+    # At most one try a minute; set first, so that a failure or Ctrl-C also waits.
+    set -g __awsmfa_retry_at (math $argv[1] + 60)
+    # stdout is the payload; stderr comes through a builtin that marks its lines with \x1e.
+    set -l lines (command awsmfa env $AWSMFA_PROFILE --format fish 2>| string replace -r '^' \x1e)
+    set -l rc $pipestatus[1]
+    set -l err (string replace -rf '^\x1e(?:awsmfa: )?' '' -- $lines)
+    set -l out (string match -rv '^\x1e' -- $lines)
+    if test "$rc" = 0; and set -q out[1]
+        string join \n -- $out | source
+        set -q err[1]; and printf 'awsmfa: %s\n' $err >&2
+    else
+        printf 'awsmfa: could not refresh %s, next try in 60 s: %s\n' $AWSMFA_PROFILE "$err[1]" >&2
+    end
+end
+
+# The hook, before each prompt and each command: refreshes inside the window.
+function __awsmfa_hook --on-event fish_prompt --on-event fish_preexec
+    set -q AWSMFA_PROFILE[1] AWSMFA_EXPIRES[1]; or return
+    string match -qr '^[0-9]+$' -- $AWSMFA_EXPIRES; or return
+    set -l window 600
+    string match -qr '^[0-9]+$' -- "$AWSMFA_REFRESH_WINDOW"; and set window $AWSMFA_REFRESH_WINDOW
+    set -l now (math (path mtime /) + (path mtime --relative /))
+    test (math $AWSMFA_EXPIRES - $now) -le $window; or return
+    set -q __awsmfa_retry_at; and test $now -lt $__awsmfa_retry_at; and return
+    __awsmfa_refresh $now
+end
+
+# Exports credentials for a profile: awsmfa-use PROFILE [env options].
+function awsmfa-use --description 'Export AWS credentials for a profile with awsmfa'
+    set -l out (command awsmfa env $argv --format fish); or return
+    string join \n -- $out | source
+    set -g __awsmfa_retry_at 0
+end
+
+# Removes everything awsmfa-use or the hook exported.
+function awsmfa-off --description 'Remove the AWS credentials awsmfa exported'
+    set -l out (command awsmfa unset --format fish); or return
+    string join \n -- $out | source
+end

@@ -407,3 +407,27 @@ def test_card_held_exclusively(vkey, home):
     finally:
         holder.stdin.close()
         holder.wait(10)
+
+
+# ------------------------------------------------------------ end to end
+
+def test_env_takes_the_code_from_the_key(vkey, sts, aws_home):
+    """eval "$(awsmfa env base)" with no --code and no terminal: the code comes from the key."""
+    import base64
+    secret = base64.b32decode(sts.seed_base32 + "=" * (-len(sts.seed_base32) % 8))
+    device = sts.mfa_serial.rsplit("/", 1)[-1]
+    vkey.add_credential(AWS, device, secret=secret)
+    vkey.add_credential("GitHub", device, secret=b"y" * 20)
+    env = dict(aws_home, AWSMFA_KEYRING="awsmfa-test-" + uuid.uuid4().hex[:10],
+               XDG_RUNTIME_DIR=aws_home["HOME"])
+    vkey.clear_apdus()
+    try:
+        r = subprocess.run(["bash", "-c", 'eval "$(%s env base --format bash)" && '
+                            'echo "$AWS_ACCESS_KEY_ID"' % AWSMFA], env=env, capture_output=True,
+                           text=True, stdin=subprocess.DEVNULL, timeout=60, start_new_session=True)
+    finally:
+        subprocess.run(["sh", "-c", "id=$(keyctl search @u keyring %s) && keyctl unlink $id @u"
+                        % env["AWSMFA_KEYRING"]], capture_output=True)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip().startswith("ASIA"), r.stdout
+    assert any(a["apdu"].startswith("00a4000") and a["applet"] == "oath" for a in vkey.apdus())

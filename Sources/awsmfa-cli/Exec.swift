@@ -7,7 +7,8 @@ import Foundation
 struct Exec: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Run COMMAND with PROFILE's credentials in its environment (execve, no shell).",
-    discussion: "awsmfa exec prod -- aws s3 ls. COMMAND's exit status is awsmfa's; signals reach it directly.")
+    usage: "awsmfa exec [--nest] [--refresh] [--verbose] PROFILE [--] COMMAND [ARG…]",
+    discussion: "Options go before PROFILE; everything after it belongs to COMMAND. COMMAND's exit status is awsmfa's; signals reach it directly.")
 
   @Argument(help: "The profile in the AWS config files.")
   var profile: String

@@ -120,6 +120,11 @@ extension SharedConfig {
     name: String, source: String, keys: StaticKeys?, roles: [RoleHop], firstSet: [String: String]
   ) throws(ConfigError) -> ResolvedProfile {
     guard let keys else {
+      if value("credential_process", profile: source) != nil {
+        // Most often `credential_process = awsmfa env …`: following it would run awsmfa again.
+        throw .unsupported(
+          profile: source, key: "credential_process as its source of keys (awsmfa starts from long-term keys; a profile that runs awsmfa cannot also feed it)")
+      }
       throw .missingCredentials(profile: source, credentialsPath: credentialsPath)
     }
     if keys.sessionToken != nil {

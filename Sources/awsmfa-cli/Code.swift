@@ -7,7 +7,8 @@ import Foundation
 struct Code: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Print the current MFA code for PROFILE's device (for console sign-in).",
-    discussion: "When fewer than 5 seconds of the code's period remain, prints the next code instead.")
+    discussion:
+      "When fewer than 5 seconds of the code's period remain, prints the next code instead.")
 
   @Argument(help: "The profile in the AWS config files.")
   var profile: String
@@ -22,7 +23,8 @@ struct Code: ParsableCommand {
     do {
       let profile = try SharedConfig.load(environment: environment).resolve(profile)
       guard profile.mfaSerial != nil || profile.oathAccount != nil else {
-        throw ValidationError("Profile \(Quote.human(profile.name)) has neither mfa_serial nor awsmfa_oath_account.")
+        throw ValidationError(
+          "Profile \(Quote.human(profile.name)) has neither mfa_serial nor awsmfa_oath_account.")
       }
       let peers = RunContext.yubiKeyPeers()
       let key: OATHKey

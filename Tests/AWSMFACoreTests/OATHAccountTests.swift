@@ -11,31 +11,41 @@ import Testing
     "Amazon Web Services:dave@b", "Amazon Web Services:erin",
   ].map(OATHName.init)
 
-  @Test(arguments: [
-    // awsmfa_oath_account: exact, with or without the period prefix; nothing else is tried.
-    ("Work:alice", arn, AccountMatch.Outcome.found(OATHName("60/Work:alice"))),
-    ("60/Work:alice", arn, .found(OATHName("60/Work:alice"))),
-    ("GitHub:ali", arn, .none),
-    ("missing", arn, .none),
-    // a credential named like mfa_serial
-    (nil, "arn:aws:iam::123456789012:mfa/carol", .found(OATHName("arn:aws:iam::123456789012:mfa/carol"))),
-    // issuer Amazon Web Services and account NAME or NAME@…; never a substring, never GitHub
-    (nil, arn, .found(OATHName("Amazon Web Services:alice@acme"))),
-    (nil, "arn:aws:iam::1:mfa/bob", .found(OATHName("Amazon Web Services:bob"))),
-    (nil, "arn:aws:iam::1:mfa/path/erin", .found(OATHName("Amazon Web Services:erin"))),
-    (nil, "arn:aws:iam::1:mfa/dave", .several(["Amazon Web Services:dave@a", "Amazon Web Services:dave@b"])),
-    (nil, "arn:aws:iam::1:mfa/ali", .none),
-    (nil, "arn:aws:iam::1:mfa/frank", .none),
-    (nil, nil, .none),
-  ] as [(String?, String?, AccountMatch.Outcome)])
+  @Test(
+    arguments: [
+      // awsmfa_oath_account: exact, with or without the period prefix; nothing else is tried.
+      ("Work:alice", arn, AccountMatch.Outcome.found(OATHName("60/Work:alice"))),
+      ("60/Work:alice", arn, .found(OATHName("60/Work:alice"))),
+      ("GitHub:ali", arn, .none),
+      ("missing", arn, .none),
+      // a credential named like mfa_serial
+      (
+        nil, "arn:aws:iam::123456789012:mfa/carol",
+        .found(OATHName("arn:aws:iam::123456789012:mfa/carol"))
+      ),
+      // issuer Amazon Web Services and account NAME or NAME@…; never a substring, never GitHub
+      (nil, arn, .found(OATHName("Amazon Web Services:alice@acme"))),
+      (nil, "arn:aws:iam::1:mfa/bob", .found(OATHName("Amazon Web Services:bob"))),
+      (nil, "arn:aws:iam::1:mfa/path/erin", .found(OATHName("Amazon Web Services:erin"))),
+      (
+        nil, "arn:aws:iam::1:mfa/dave",
+        .several(["Amazon Web Services:dave@a", "Amazon Web Services:dave@b"])
+      ),
+      (nil, "arn:aws:iam::1:mfa/ali", .none),
+      (nil, "arn:aws:iam::1:mfa/frank", .none),
+      (nil, nil, .none),
+    ] as [(String?, String?, AccountMatch.Outcome)])
   func matching(oathAccount: String?, mfaSerial: String?, expected: AccountMatch.Outcome) {
-    #expect(AccountMatch.match(Self.names, oathAccount: oathAccount, mfaSerial: mfaSerial) == expected)
+    #expect(
+      AccountMatch.match(Self.names, oathAccount: oathAccount, mfaSerial: mfaSerial) == expected)
   }
 
-  @Test(arguments: [
-    ("Amazon Web Services:alice@acme", 30, "Amazon Web Services", "alice@acme"),
-    ("60/GitHub:bob", 60, "GitHub", "bob"), ("plain", 30, nil, "plain"), ("x/y:z", 30, "x/y", "z"),
-  ] as [(String, Int, String?, String)])
+  @Test(
+    arguments: [
+      ("Amazon Web Services:alice@acme", 30, "Amazon Web Services", "alice@acme"),
+      ("60/GitHub:bob", 60, "GitHub", "bob"), ("plain", 30, nil, "plain"),
+      ("x/y:z", 30, "x/y", "z"),
+    ] as [(String, Int, String?, String)])
   func names(raw: String, period: Int, issuer: String?, account: String) {
     let name = OATHName(raw)
     #expect(name.period == period && name.issuer == issuer && name.account == account)
@@ -62,7 +72,10 @@ import Testing
     let directory = FakeDirectory([
       ("empty", nil), ("smartcard", other), ("yubikey", card(1, ["Amazon Web Services:alice"])),
     ])
-    guard case .found(let key) = try locate(directory) else { Issue.record("not found"); return }
+    guard case .found(let key) = try locate(directory) else {
+      Issue.record("not found")
+      return
+    }
     #expect(key.reader == "yubikey")
     #expect(key.entry.code == "287082")
   }
@@ -76,18 +89,36 @@ import Testing
       return
     }
     #expect(key.serial == 2)
-    #expect(throws: OATHError.severalKeys(account: "Amazon Web Services:alice", serials: ["1", "2"])) {
+    #expect(
+      throws: OATHError.severalKeys(account: "Amazon Web Services:alice", serials: ["1", "2"])
+    ) {
       try locate(directory)
     }
-    guard case .absent(.serialNotFound(serial: "3", found: ["1", "2"])) = try locate(directory, "awsmfa_yubikey_serial = 3\n")
-    else { Issue.record("expected serialNotFound"); return }
+    guard
+      case .absent(.serialNotFound(serial: "3", found: ["1", "2"])) = try locate(
+        directory, "awsmfa_yubikey_serial = 3\n")
+    else {
+      Issue.record("expected serialNotFound")
+      return
+    }
   }
 
   @Test func absenceIsReportedNotThrown() throws {
-    guard case .absent(.card(.noReaders)) = try locate(FakeDirectory([])) else { Issue.record("readers"); return }
-    guard case .absent(.noYubiKey) = try locate(FakeDirectory([("empty", nil)])) else { Issue.record("key"); return }
-    guard case .absent(.accountNotFound(_, let candidates)) = try locate(FakeDirectory([("a", card(1, ["GitHub:alice"]))]))
-    else { Issue.record("account"); return }
+    guard case .absent(.card(.noReaders)) = try locate(FakeDirectory([])) else {
+      Issue.record("readers")
+      return
+    }
+    guard case .absent(.noYubiKey) = try locate(FakeDirectory([("empty", nil)])) else {
+      Issue.record("key")
+      return
+    }
+    guard
+      case .absent(.accountNotFound(_, let candidates)) = try locate(
+        FakeDirectory([("a", card(1, ["GitHub:alice"]))]))
+    else {
+      Issue.record("account")
+      return
+    }
     #expect(candidates == ["GitHub:alice"])
   }
 
@@ -95,6 +126,7 @@ import Testing
     let directory = FakeDirectory([("a", card(1, ["Amazon Web Services:alice"]))])
     directory.held = ["a"]
     #expect(throws: OATHError.card(.sharingViolation(reader: "a"))) { try locate(directory) }
-    #expect(CardError.sharingViolation(reader: "a").hint?.contains("gpgconf --kill scdaemon") == true)
+    #expect(
+      CardError.sharingViolation(reader: "a").hint?.contains("gpgconf --kill scdaemon") == true)
   }
 }

@@ -15,8 +15,10 @@ final class ScriptedCard: CardConnection {
 }
 
 @Suite struct OATHCodecTests {
-  @Test(arguments: [(0, [UInt8]([0x71, 0x00])), (127, [0x71, 0x7F]), (128, [0x71, 0x81, 0x80]),
-    (255, [0x71, 0x81, 0xFF]), (256, [0x71, 0x82, 0x01, 0x00]), (1000, [0x71, 0x82, 0x03, 0xE8])])
+  @Test(arguments: [
+    (0, [UInt8]([0x71, 0x00])), (127, [0x71, 0x7F]), (128, [0x71, 0x81, 0x80]),
+    (255, [0x71, 0x81, 0xFF]), (256, [0x71, 0x82, 0x01, 0x00]), (1000, [0x71, 0x82, 0x03, 0xE8]),
+  ])
   func tlvLengths(count: Int, header: [UInt8]) throws {
     let item = TLV(0x71, [UInt8](repeating: 7, count: count))
     #expect(Array(item.bytes.prefix(header.count)) == header)
@@ -28,7 +30,9 @@ final class ScriptedCard: CardConnection {
     #expect(try TLV.decode(TLV.encode(items)) == items)
   }
 
-  @Test(arguments: [[UInt8]([0x71]), [0x71, 0x05, 1, 2], [0x71, 0x82, 0x01], [0x71, 0x83, 0, 0, 1]])
+  @Test(arguments: [
+    [UInt8]([0x71]), [0x71, 0x05, 1, 2], [0x71, 0x82, 0x01], [0x71, 0x83, 0, 0, 1],
+  ])
   func tlvCutShortIsAnError(bytes: [UInt8]) {
     #expect(throws: CardError.self) { try TLV.decode(bytes) }
   }
@@ -55,11 +59,15 @@ final class ScriptedCard: CardConnection {
   }
 
   @Test func responseWithoutStatusWordIsMalformed() {
-    #expect(throws: CardError.self) { try APDUTransport(connection: ScriptedCard([[0x90]])).send(APDU(ins: 1)) }
+    #expect(throws: CardError.self) {
+      try APDUTransport(connection: ScriptedCard([[0x90]])).send(APDU(ins: 1))
+    }
   }
 
-  @Test(arguments: [(59 as Int64, 30, [UInt8]([0, 0, 0, 0, 0, 0, 0, 1])),
-    (1_111_111_109, 30, [0, 0, 0, 0, 0x02, 0x35, 0x23, 0xEC]), (119, 60, [0, 0, 0, 0, 0, 0, 0, 1])])
+  @Test(arguments: [
+    (59 as Int64, 30, [UInt8]([0, 0, 0, 0, 0, 0, 0, 1])),
+    (1_111_111_109, 30, [0, 0, 0, 0, 0x02, 0x35, 0x23, 0xEC]), (119, 60, [0, 0, 0, 0, 0, 0, 0, 1]),
+  ])
   func challengeIsTheBigEndianStep(time: Int64, period: Int, expected: [UInt8]) {
     #expect(OATHCode.challenge(time: time, period: period) == expected)
   }

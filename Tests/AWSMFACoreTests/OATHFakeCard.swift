@@ -57,10 +57,12 @@ final class FakeYubiKey: CardConnection {
     case (0xA3, "oath"):
       let items = try TLV.decode(data)
       guard let key = passwordKey, let challenge, let response = items.first(0x75),
-        response == OATHPassword.hmac(.sha1, key: key, message: challenge), let theirs = items.first(0x74)
+        response == OATHPassword.hmac(.sha1, key: key, message: challenge),
+        let theirs = items.first(0x74)
       else { return [0x69, 0x84] }
       validated = true
-      return chunk(TLV(0x75, OATHPassword.hmac(.sha1, key: impostorKey ?? key, message: theirs)).bytes)
+      return chunk(
+        TLV(0x75, OATHPassword.hmac(.sha1, key: impostorKey ?? key, message: theirs)).bytes)
     case (_, "oath"):
       if passwordKey != nil, !validated { return [0x69, 0x82] }
       return try oath(ins, data)
@@ -73,22 +75,28 @@ final class FakeYubiKey: CardConnection {
     let items = try TLV.decode(data)
     switch ins {
     case 0xA1:
-      return chunk(credentials.flatMap { TLV(0x72, [($0.hotp ? 0x10 : 0x20) | $0.algorithm.rawValue] + Array($0.name.utf8)).bytes })
+      return chunk(
+        credentials.flatMap {
+          TLV(0x72, [($0.hotp ? 0x10 : 0x20) | $0.algorithm.rawValue] + Array($0.name.utf8)).bytes
+        })
     case 0xA2:
-      guard let credential = credentials.first(where: { Array($0.name.utf8) == items.first(0x71) }) else {
+      guard let credential = credentials.first(where: { Array($0.name.utf8) == items.first(0x71) })
+      else {
         return [0x69, 0x84]
       }
       if credential.touch, !touched { return [0x69, 0x82] }
       return chunk(TLV(0x76, truncated(credential, items.first(0x74) ?? [])).bytes)
     case 0xA4:
       let challenge = items.first(0x74) ?? []
-      return chunk(credentials.flatMap { credential -> [UInt8] in
-        let result: TLV =
-          credential.hotp
-          ? TLV(0x77, [credential.digits])
-          : credential.touch ? TLV(0x7C, [credential.digits]) : TLV(0x76, truncated(credential, challenge))
-        return TLV(0x71, Array(credential.name.utf8)).bytes + result.bytes
-      })
+      return chunk(
+        credentials.flatMap { credential -> [UInt8] in
+          let result: TLV =
+            credential.hotp
+            ? TLV(0x77, [credential.digits])
+            : credential.touch
+              ? TLV(0x7C, [credential.digits]) : TLV(0x76, truncated(credential, challenge))
+          return TLV(0x71, Array(credential.name.utf8)).bytes + result.bytes
+        })
     default:
       return [0x6D, 0x00]
     }
@@ -121,7 +129,9 @@ final class FakeDirectory: CardDirectory {
 
   func connect(_ reader: String) throws(CardError) -> any CardConnection {
     if held.contains(reader) { throw .sharingViolation(reader: reader) }
-    guard let card = cards.first(where: { $0.0 == reader })?.1 else { throw .noCard(reader: reader) }
+    guard let card = cards.first(where: { $0.0 == reader })?.1 else {
+      throw .noCard(reader: reader)
+    }
     return card
   }
 }

@@ -14,7 +14,8 @@ import Testing
 
   // RFC 6238 appendix B, 8 digits, at T = 59 and 1111111109.
   @Test(arguments: [
-    (OATHAlgorithm.sha1, 59 as Int64, "94287082"), (.sha256, 59, "46119246"), (.sha512, 59, "90693936"),
+    (OATHAlgorithm.sha1, 59 as Int64, "94287082"), (.sha256, 59, "46119246"),
+    (.sha512, 59, "90693936"),
     (.sha1, 1_111_111_109, "07081804"),
   ])
   func calculateGivesRFC6238Codes(algorithm: OATHAlgorithm, time: Int64, expected: String) throws {
@@ -22,14 +23,21 @@ import Testing
       .sha1: "12345678901234567890", .sha256: "12345678901234567890123456789012",
       .sha512: String(repeating: "1234567890", count: 6) + "1234",
     ]
-    let card = key([.init(name: "a", secret: Array((secrets[algorithm] ?? "").utf8), algorithm: algorithm, digits: 8)])
+    let card = key([
+      .init(
+        name: "a", secret: Array((secrets[algorithm] ?? "").utf8), algorithm: algorithm, digits: 8)
+    ])
     let session = OATHSession(connection: card, label: "test")
     _ = try session.select()
-    #expect(try session.calculate(name: "a", challenge: OATHCode.challenge(time: time, period: 30)) == expected)
+    #expect(
+      try session.calculate(name: "a", challenge: OATHCode.challenge(time: time, period: 30))
+        == expected)
   }
 
   @Test func calculateAllReportsTouchAndHOTPAndChainedAnswers() throws {
-    var many: [FakeYubiKey.Credential] = (0..<20).map { .init(name: "Issuer\($0):account\($0)", secret: Self.rfcSecret) }
+    var many: [FakeYubiKey.Credential] = (0..<20).map {
+      .init(name: "Issuer\($0):account\($0)", secret: Self.rfcSecret)
+    }
     many.append(.init(name: "t", secret: Self.rfcSecret, touch: true))
     many.append(.init(name: "h", secret: Self.rfcSecret, hotp: true))
     let card = key(many)
@@ -72,7 +80,8 @@ import Testing
     let selection = try session.select()
     #expect(selection.isLocked)
     #expect(throws: OATHError.passwordRequired(key: "test")) { try session.list() }
-    try session.validate(key: OATHPassword.deriveKey(password: "hunter2", salt: selection.salt), selection: selection)
+    try session.validate(
+      key: OATHPassword.deriveKey(password: "hunter2", salt: selection.salt), selection: selection)
     #expect(try session.list().map(\.name.raw) == ["a"])
   }
 
@@ -82,7 +91,8 @@ import Testing
     let session = OATHSession(connection: card, label: "k")
     let selection = try session.select()
     #expect(throws: OATHError.wrongPassword(key: "k")) {
-      try session.validate(key: OATHPassword.deriveKey(password: "nope", salt: selection.salt), selection: selection)
+      try session.validate(
+        key: OATHPassword.deriveKey(password: "nope", salt: selection.salt), selection: selection)
     }
   }
 
@@ -93,16 +103,21 @@ import Testing
     let session = OATHSession(connection: card, label: "k")
     let selection = try session.select()
     #expect(throws: OATHError.cardNotAuthentic(key: "k")) {
-      try session.validate(key: OATHPassword.deriveKey(password: "hunter2", salt: selection.salt), selection: selection)
+      try session.validate(
+        key: OATHPassword.deriveKey(password: "hunter2", salt: selection.salt), selection: selection
+      )
     }
   }
 
   @Test func putPadsTheSecretAndMarksTouch() throws {
     let card = ScriptedCard([[0x90, 0x00]])
-    try OATHSession(connection: card, label: "k").put(name: "n", secret: [1, 2, 3], requireTouch: true)
+    try OATHSession(connection: card, label: "k").put(
+      name: "n", secret: [1, 2, 3], requireTouch: true)
     let sent = card.sent[0]
     #expect(Array(sent.prefix(4)) == [0, 0x01, 0, 0])
-    #expect(Array(sent[5...]) == [0x71, 1, 0x6E, 0x73, 16, 0x21, 6, 1, 2, 3] + [UInt8](repeating: 0, count: 11) + [0x78, 0x02])
+    #expect(
+      Array(sent[5...]) == [0x71, 1, 0x6E, 0x73, 16, 0x21, 6, 1, 2, 3]
+        + [UInt8](repeating: 0, count: 11) + [0x78, 0x02])
   }
 
   @Test func remembersTheDerivedKeyNotThePassword() throws {
@@ -119,7 +134,8 @@ import Testing
     peers.now = { 59 }
     let profile = try Self.profile()
     for _ in 0..<2 {
-      guard case .found(let found) = try YubiKeyCodeSource.locate(profile: profile, peers: peers) else {
+      guard case .found(let found) = try YubiKeyCodeSource.locate(profile: profile, peers: peers)
+      else {
         Issue.record("no key found")
         return
       }

@@ -8,11 +8,15 @@ public final class YubiKeyCodeSource: MFACodeSource, @unchecked Sendable {
   /// Everything outside the card: terminal, keyring, cue and clock.
   public struct Peers {
     /// Opens the PC/SC directory (a fake in tests).
-    public var directory: () throws(CardError) -> any CardDirectory = { () throws(CardError) in try PCSCContext() }
+    public var directory: () throws(CardError) -> any CardDirectory = { () throws(CardError) in
+      try PCSCContext()
+    }
     /// Where derived OATH password keys are remembered; nil for no memory.
     public var store: (any SessionStore)?
     /// Asks for a password without echo; nil when there is no terminal or no answer.
-    public var askPassword: (String) -> String? = { prompt in Terminal.open()?.ask(prompt, echo: false) }
+    public var askPassword: (String) -> String? = { prompt in
+      Terminal.open()?.ask(prompt, echo: false)
+    }
     /// Shows the touch cue (terminal, else stderr; never stdout).
     public var cue: @Sendable (String) -> Void = { Cue.show($0) }
     public var now: () -> Int64 = { epochNow() }
@@ -38,7 +42,9 @@ public final class YubiKeyCodeSource: MFACodeSource, @unchecked Sendable {
   /// The credential's TOTP period in seconds.
   public var period: Int { key.entry.name.period }
 
-  public func code(device: String, profile: ResolvedProfile, step: Int64) async throws(MFAError) -> String {
+  public func code(device: String, profile: ResolvedProfile, step: Int64) async throws(MFAError)
+    -> String
+  {
     do {
       return try calculate(at: step * 30)
     } catch {
@@ -58,7 +64,9 @@ public final class YubiKeyCodeSource: MFACodeSource, @unchecked Sendable {
 
   /// Finds the key holding the profile's credential. `.absent` when pcscd, a reader or such a key
   /// is missing (another source may then be used); throws when a key was found but failed.
-  public static func locate(profile: ResolvedProfile, peers: Peers) throws(OATHError) -> KeyLocator.Lookup {
+  public static func locate(profile: ResolvedProfile, peers: Peers) throws(OATHError)
+    -> KeyLocator.Lookup
+  {
     let directory: any CardDirectory
     do {
       directory = try peers.directory()
@@ -66,13 +74,18 @@ public final class YubiKeyCodeSource: MFACodeSource, @unchecked Sendable {
       return .absent(.card(error))
     }
     let locator = KeyLocator(
-      oathAccount: profile.oathAccount, mfaSerial: profile.mfaSerial, wantedSerial: profile.yubikeySerial,
-      unlock: { (session, selection) throws(OATHError) in try unlock(session, selection, peers: peers) })
+      oathAccount: profile.oathAccount, mfaSerial: profile.mfaSerial,
+      wantedSerial: profile.yubikeySerial,
+      unlock: { (session, selection) throws(OATHError) in
+        try unlock(session, selection, peers: peers)
+      })
     return try locator.locate(in: directory, time: peers.now())
   }
 
   /// The code source for `profile`, or nil when no key holds its credential.
-  public static func find(profile: ResolvedProfile, peers: Peers) throws(MFAError) -> YubiKeyCodeSource? {
+  public static func find(profile: ResolvedProfile, peers: Peers) throws(MFAError)
+    -> YubiKeyCodeSource?
+  {
     do {
       guard case .found(let key) = try locate(profile: profile, peers: peers) else { return nil }
       return YubiKeyCodeSource(key: key, cue: peers.cue)
@@ -92,9 +105,11 @@ public final class YubiKeyCodeSource: MFACodeSource, @unchecked Sendable {
   }
 
   /// VALIDATE with the remembered key; else ask once, and remember the derived key (not the password).
-  static func unlock(_ session: OATHSession, _ first: OATHSelection, peers: Peers) throws(OATHError) {
+  static func unlock(_ session: OATHSession, _ first: OATHSelection, peers: Peers) throws(OATHError)
+  {
     var selection = first
-    let identity = SessionIdentity(kind: .oathkey, profile: "-", device: selection.deviceID, fingerprint: "-")
+    let identity = SessionIdentity(
+      kind: .oathkey, profile: "-", device: selection.deviceID, fingerprint: "-")
     if let stored = try? peers.store?.load(identity), let key = Hex.decode(stored.payload) {
       do {
         try session.validate(key: key, selection: selection)
@@ -105,7 +120,8 @@ public final class YubiKeyCodeSource: MFACodeSource, @unchecked Sendable {
         selection = try session.select()
       }
     }
-    guard let password = peers.askPassword("Password for the OATH applet of \(session.label): ") else {
+    guard let password = peers.askPassword("Password for the OATH applet of \(session.label): ")
+    else {
       throw .passwordRequired(key: session.label)
     }
     let key = OATHPassword.deriveKey(password: password, salt: selection.salt)
@@ -116,7 +132,8 @@ public final class YubiKeyCodeSource: MFACodeSource, @unchecked Sendable {
       throw error
     }
     let now = peers.now()
-    try? peers.store?.store(identity, payload: Hex.encode(key), expiresAt: now + peers.keyLifetime, now: now)
+    try? peers.store?.store(
+      identity, payload: Hex.encode(key), expiresAt: now + peers.keyLifetime, now: now)
   }
 }
 
@@ -132,7 +149,9 @@ enum Hex {
     guard characters.count % 2 == 0 else { return nil }
     var out: [UInt8] = []
     for index in stride(from: 0, to: characters.count, by: 2) {
-      guard let value = UInt8(String(decoding: characters[index..<index + 2], as: UTF8.self), radix: 16) else {
+      guard
+        let value = UInt8(String(decoding: characters[index..<index + 2], as: UTF8.self), radix: 16)
+      else {
         return nil
       }
       out.append(value)

@@ -13,7 +13,8 @@ public enum AccountMatch {
   /// Matches exactly, never by substring: `oathAccount` when set (nothing else is tried); else a
   /// credential named `mfaSerial`; else the single `Amazon Web Services` credential whose account
   /// is the device name (the ARN's last path part) or `NAME@…`.
-  public static func match(_ names: [OATHName], oathAccount: String?, mfaSerial: String?) -> Outcome {
+  public static func match(_ names: [OATHName], oathAccount: String?, mfaSerial: String?) -> Outcome
+  {
     if let oathAccount {
       return pick(names.filter { $0.raw == oathAccount || $0.unprefixed == oathAccount })
     }

@@ -78,7 +78,9 @@ public struct KeyLocator {
       } catch {
         switch error {
         case .noCard, .removed: continue
-        case .sharingViolation: held = error; continue
+        case .sharingViolation:
+          held = error
+          continue
         default: throw .card(error)
         }
       }
@@ -101,12 +103,17 @@ public struct KeyLocator {
       }
       sawOATH = true
       if selection.isLocked { try unlock(session, selection) }
-      let entries = try session.calculateAll(challenge: OATHCode.challenge(time: step * 30, period: 30))
-      switch AccountMatch.match(entries.map(\.name), oathAccount: oathAccount, mfaSerial: mfaSerial) {
+      let entries = try session.calculateAll(
+        challenge: OATHCode.challenge(time: step * 30, period: 30))
+      switch AccountMatch.match(entries.map(\.name), oathAccount: oathAccount, mfaSerial: mfaSerial)
+      {
       case .found(let name):
         guard let entry = entries.first(where: { $0.name == name }) else { continue }
         guard entry.type == .totp else { throw .notTOTP(name.raw) }
-        found.append(OATHKey(reader: reader, serial: serial, session: session, entry: entry, listedStep: step, connection: connection))
+        found.append(
+          OATHKey(
+            reader: reader, serial: serial, session: session, entry: entry, listedStep: step,
+            connection: connection))
       case .several(let names):
         throw .ambiguousAccount(wanted: wanted, candidates: names)
       case .none:
@@ -115,7 +122,8 @@ public struct KeyLocator {
     }
     if found.count > 1 {
       let serials = found.map { key in
-        key.serial.map(String.init) ?? ((try? Management.serial(key.connection)) ?? nil).map(String.init) ?? key.reader
+        key.serial.map(String.init) ?? ((try? Management.serial(key.connection)) ?? nil).map(
+          String.init) ?? key.reader
       }
       throw .severalKeys(account: found[0].entry.name.raw, serials: serials)
     }

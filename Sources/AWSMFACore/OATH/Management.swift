@@ -12,7 +12,8 @@ public enum Management {
     let transport = APDUTransport(connection: connection, remainingInstruction: 0xC0)
     guard try transport.send(APDU(ins: 0xA4, p1: 0x04, data: aid)).isSuccess else { return nil }
     let response = try transport.send(APDU(ins: readConfig))
-    guard response.isSuccess, let length = response.data.first, response.data.count > Int(length) else {
+    guard response.isSuccess, let length = response.data.first, response.data.count > Int(length)
+    else {
       return nil
     }
     // The first byte is the length of the TLV list that follows.

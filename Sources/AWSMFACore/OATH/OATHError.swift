@@ -36,7 +36,8 @@ public enum OATHError: Error, Sendable, Equatable, CustomStringConvertible {
     case .card(let error):
       return error.description
     case .appletMissing(let reader):
-      return "The card in \(reader) has no OATH applet; it is not a YubiKey, or OATH is disabled on it."
+      return
+        "The card in \(reader) has no OATH applet; it is not a YubiKey, or OATH is disabled on it."
     case .noYubiKey(let readers):
       let list = readers.isEmpty ? "none" : readers.joined(separator: ", ")
       return "No YubiKey with an OATH applet is plugged in (readers: \(list))."
@@ -45,9 +46,11 @@ public enum OATHError: Error, Sendable, Equatable, CustomStringConvertible {
     case .malformed(let detail):
       return "The YubiKey's OATH answer is malformed: \(detail)."
     case .touchTimeout(let credential):
-      return "Touch timed out: the YubiKey was not touched in time to give the code of \(credential)."
+      return
+        "Touch timed out: the YubiKey was not touched in time to give the code of \(credential)."
     case .passwordRequired(let key):
-      return "The OATH applet of YubiKey \(key) is password-protected and there is no terminal to ask for the password on."
+      return
+        "The OATH applet of YubiKey \(key) is password-protected and there is no terminal to ask for the password on."
     case .wrongPassword(let key):
       return "Wrong OATH password for YubiKey \(key)."
     case .cardNotAuthentic(let key):
@@ -57,13 +60,16 @@ public enum OATHError: Error, Sendable, Equatable, CustomStringConvertible {
     case .notTOTP(let name):
       return "The OATH credential \(name) is not time-based (TOTP), as AWS MFA needs."
     case .accountNotFound(let wanted, let candidates):
-      return "No OATH credential on the YubiKey matches \(wanted); it holds: \(Self.list(candidates))."
+      return
+        "No OATH credential on the YubiKey matches \(wanted); it holds: \(Self.list(candidates))."
     case .ambiguousAccount(let wanted, let candidates):
-      return "Several OATH credentials match \(wanted): \(Self.list(candidates)); set awsmfa_oath_account to one of them."
+      return
+        "Several OATH credentials match \(wanted): \(Self.list(candidates)); set awsmfa_oath_account to one of them."
     case .serialNotFound(let serial, let found):
       return "No YubiKey with serial \(serial) is plugged in (found: \(Self.list(found)))."
     case .severalKeys(let account, let serials):
-      return "Several YubiKeys hold \(account) (serials \(serials.joined(separator: ", "))); set awsmfa_yubikey_serial to one of them."
+      return
+        "Several YubiKeys hold \(account) (serials \(serials.joined(separator: ", "))); set awsmfa_yubikey_serial to one of them."
     }
   }
 

@@ -50,9 +50,12 @@ enum Base64 {
     var index = 0
     while index < bytes.count {
       let chunk = bytes[index..<min(index + 3, bytes.count)]
-      let value = chunk.enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (16 - 8 * $1.offset) }
+      let value = chunk.enumerated().reduce(UInt32(0)) {
+        $0 | UInt32($1.element) << (16 - 8 * $1.offset)
+      }
       for position in 0..<4 {
-        out.append(position <= chunk.count ? alphabet[Int(value >> (18 - 6 * position) & 0x3F)] : "=")
+        out.append(
+          position <= chunk.count ? alphabet[Int(value >> (18 - 6 * position) & 0x3F)] : "=")
       }
       index += 3
     }

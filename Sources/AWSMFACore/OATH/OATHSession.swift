@@ -49,12 +49,15 @@ public final class OATHSession {
   /// Selects the applet; `.appletMissing` when the card has none.
   public func select() throws(OATHError) -> OATHSelection {
     let response = try send(APDU(ins: 0xA4, p1: 0x04, data: Self.aid), "SELECT")
-    if response.status == 0x6A82 || response.status == 0x6D00 { throw .appletMissing(reader: label) }
+    if response.status == 0x6A82 || response.status == 0x6D00 {
+      throw .appletMissing(reader: label)
+    }
     let items = try check(response, "SELECT")
     guard let salt = items.first(Self.tagName) else { throw .malformed("SELECT names no salt") }
     let algorithm = items.first(Self.tagAlgorithm)?.first.flatMap(OATHAlgorithm.init) ?? .sha1
     return OATHSelection(
-      version: items.first(Self.tagVersion) ?? [], salt: salt, challenge: items.first(Self.tagChallenge),
+      version: items.first(Self.tagVersion) ?? [], salt: salt,
+      challenge: items.first(Self.tagChallenge),
       algorithm: algorithm)
   }
 
@@ -77,7 +80,9 @@ public final class OATHSession {
   }
 
   /// Every credential id with its type and algorithm.
-  public func list() throws(OATHError) -> [(name: OATHName, type: OATHType, algorithm: OATHAlgorithm)] {
+  public func list() throws(OATHError) -> [(
+    name: OATHName, type: OATHType, algorithm: OATHAlgorithm
+  )] {
     let items = try check(send(APDU(ins: Self.list), "LIST"), "LIST")
     return try items.filter { $0.tag == Self.tagNameList }.map { (item) throws(OATHError) in
       guard let head = item.value.first, let type = OATHType(rawValue: head & 0xF0),
@@ -90,7 +95,8 @@ public final class OATHSession {
   /// Every credential with, for TOTP without touch, its code for `challenge`.
   public func calculateAll(challenge: [UInt8]) throws(OATHError) -> [OATHEntry] {
     let data = TLV(Self.tagChallenge, challenge).bytes
-    let items = try check(send(APDU(ins: Self.calculateAll, p2: 0x01, data: data), "CALCULATE ALL"), "CALCULATE ALL")
+    let items = try check(
+      send(APDU(ins: Self.calculateAll, p2: 0x01, data: data), "CALCULATE ALL"), "CALCULATE ALL")
     var entries: [OATHEntry] = []
     var index = 0
     while index + 1 < items.count {
@@ -100,7 +106,10 @@ public final class OATHSession {
       let name = OATHName(String(decoding: nameItem.value, as: UTF8.self))
       switch result.tag {
       case Self.tagTruncated:
-        entries.append(OATHEntry(name: name, type: .totp, touch: false, code: try OATHCode.format(truncated: result.value)))
+        entries.append(
+          OATHEntry(
+            name: name, type: .totp, touch: false,
+            code: try OATHCode.format(truncated: result.value)))
       case Self.tagTouch:
         entries.append(OATHEntry(name: name, type: .totp, touch: true, code: nil))
       case Self.tagHOTP:
@@ -113,13 +122,17 @@ public final class OATHSession {
   }
 
   /// The truncated code of credential `name` for `challenge` (blocks while a touch is awaited).
-  public func calculate(name: String, challenge: [UInt8], touch: Bool = false) throws(OATHError) -> String {
+  public func calculate(name: String, challenge: [UInt8], touch: Bool = false) throws(OATHError)
+    -> String
+  {
     let data = TLV.encode([TLV(Self.tagName, Array(name.utf8)), TLV(Self.tagChallenge, challenge)])
     let response = try send(APDU(ins: Self.calculate, p2: 0x01, data: data), "CALCULATE")
     if response.status == 0x6982, touch { throw .touchTimeout(credential: name) }
     if response.status == 0x6984 { throw .noSuchCredential(name) }
     let items = try check(response, "CALCULATE")
-    guard let value = items.first(Self.tagTruncated) else { throw .malformed("CALCULATE gave no truncated response") }
+    guard let value = items.first(Self.tagTruncated) else {
+      throw .malformed("CALCULATE gave no truncated response")
+    }
     return try OATHCode.format(truncated: value)
   }
 
@@ -130,7 +143,10 @@ public final class OATHSession {
   ) throws(OATHError) {
     var data = TLV.encode([
       TLV(Self.tagName, Array(name.utf8)),
-      TLV(Self.tagKey, [type.rawValue | algorithm.rawValue, UInt8(clamping: digits)] + OATHPassword.shortenSecret(secret, algorithm)),
+      TLV(
+        Self.tagKey,
+        [type.rawValue | algorithm.rawValue, UInt8(clamping: digits)]
+          + OATHPassword.shortenSecret(secret, algorithm)),
     ])
     // The property tag is the one item without a length byte.
     if requireTouch { data += [Self.tagProperty, 0x02] }
@@ -139,7 +155,8 @@ public final class OATHSession {
 
   /// Removes the credential `name`.
   public func delete(name: String) throws(OATHError) {
-    let response = try send(APDU(ins: Self.delete, data: TLV(Self.tagName, Array(name.utf8)).bytes), "DELETE")
+    let response = try send(
+      APDU(ins: Self.delete, data: TLV(Self.tagName, Array(name.utf8)).bytes), "DELETE")
     if response.status == 0x6984 { throw .noSuchCredential(name) }
     _ = try check(response, "DELETE")
   }

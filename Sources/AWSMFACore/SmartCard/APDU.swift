@@ -39,7 +39,9 @@ public struct APDUResponse: Sendable, Equatable {
 
   /// Splits raw response bytes into data and SW1 SW2.
   public init(raw: [UInt8]) throws(CardError) {
-    guard raw.count >= 2 else { throw .malformed("a response of \(raw.count) byte(s) has no status word") }
+    guard raw.count >= 2 else {
+      throw .malformed("a response of \(raw.count) byte(s) has no status word")
+    }
     data = Array(raw.dropLast(2))
     status = UInt16(raw[raw.count - 2]) << 8 | UInt16(raw[raw.count - 1])
   }

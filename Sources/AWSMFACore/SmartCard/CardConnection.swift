@@ -40,13 +40,16 @@ public enum CardError: Error, Sendable, Equatable, CustomStringConvertible {
     case .noCard(let reader):
       return "The reader \(reader) holds no card."
     case .removed(let reader):
-      return "The YubiKey in \(reader) was removed or stopped answering in the middle of an exchange."
+      return
+        "The YubiKey in \(reader) was removed or stopped answering in the middle of an exchange."
     case .sharingViolation(let reader):
-      return "Another program holds the YubiKey in \(reader) exclusively; it is most likely GnuPG's scdaemon."
+      return
+        "Another program holds the YubiKey in \(reader) exclusively; it is most likely GnuPG's scdaemon."
     case .timeout(let reader):
       return "The card in \(reader) did not answer in time."
     case .pcsc(let operation, let code):
-      return "PC/SC refused to \(operation) (error 0x\(String(UInt32(truncatingIfNeeded: code), radix: 16)))."
+      return
+        "PC/SC refused to \(operation) (error 0x\(String(UInt32(truncatingIfNeeded: code), radix: 16)))."
     case .malformed(let detail):
       return "The card's answer is malformed: \(detail)."
     }

@@ -15,7 +15,8 @@ public final class PCSCContext: CardDirectory, @unchecked Sendable {
   /// Establishes a context; throws `.noService` when pcscd is not reachable.
   public init() throws(CardError) {
     var context: SCARDCONTEXT = 0
-    try Self.check(SCardEstablishContext(DWORD(SCARD_SCOPE_USER), nil, nil, &context), "open a context")
+    try Self.check(
+      SCardEstablishContext(DWORD(SCARD_SCOPE_USER), nil, nil, &context), "open a context")
     handle = context
   }
 
@@ -53,7 +54,9 @@ public final class PCSCContext: CardDirectory, @unchecked Sendable {
   }
 
   /// Turns a PC/SC return code into a `CardError` (nothing for success).
-  static func check(_ code: LONG, _ operation: String, reader: String = "the reader") throws(CardError) {
+  static func check(_ code: LONG, _ operation: String, reader: String = "the reader")
+    throws(CardError)
+  {
     switch code {
     case awsmfa_SCARD_S_SUCCESS:
       return

@@ -33,7 +33,7 @@ _awsmfa() {
 # first positional argument is a profile, 2: all are).
 _awsmfa_table() {
   case $1 in
-    env) words='-f --format --duration --refresh --code -v --verbose --version -h --help' valued='-f --format --duration --code' profile=1 ;;
+    env) words='-f --format --duration --refresh --code -v --verbose --debug --version -h --help' valued='-f --format --duration --code' profile=1 ;;
     unset) words='-f --format --version -h --help' valued='-f --format' profile=0 ;;
     code) words='--version -h --help' valued='' profile=1 ;;
     exec) words='--nest --refresh -v --verbose --version -h --help' valued='' profile=1 ;;

@@ -24,6 +24,7 @@ complete -c awsmfa -n '__fish_seen_subcommand_from env' -l duration -r -d 'Lifet
 complete -c awsmfa -n '__fish_seen_subcommand_from env' -l refresh -d 'Fetch new credentials even if cached ones are fresh.'
 complete -c awsmfa -n '__fish_seen_subcommand_from env' -l code -r -d 'Use this MFA code instead of the YubiKey, mfa_process or a prompt.'
 complete -c awsmfa -n '__fish_seen_subcommand_from env' -s v -l verbose -d 'Explain on stderr what is cached, fetched and capped.'
+complete -c awsmfa -n '__fish_seen_subcommand_from env' -l debug -d 'Also trace each STS exchange on stderr (keys and codes redacted).'
 complete -c awsmfa -n '__fish_seen_subcommand_from env' -l version -d 'Show the version.'
 complete -c awsmfa -n '__fish_seen_subcommand_from env' -s h -l help -d 'Show help information.'
 complete -c awsmfa -n '__fish_seen_subcommand_from env' -a '(__awsmfa_profiles)'

@@ -29,6 +29,9 @@ struct Env: AsyncParsableCommand {
   @Flag(name: [.short, .long], help: "Explain on stderr what is cached, fetched and capped.")
   var verbose = false
 
+  @Flag(help: "Also trace each STS exchange on stderr (keys and codes redacted).")
+  var debug = false
+
   func validate() throws {
     if let duration, !(900...129600).contains(duration) {
       throw ValidationError("--duration must be between 900 and 129600 seconds.")
@@ -41,7 +44,8 @@ struct Env: AsyncParsableCommand {
     let output: String
     do {
       let profile = try SharedConfig.load(environment: environment).resolve(profile)
-      let context = try RunContext(profile: profile, environment: environment, verbose: verbose, code: code)
+      let context = try RunContext(
+        profile: profile, environment: environment, verbose: verbose, code: code, debug: debug)
       defer { context.close() }
       let credentials = try await context.service.credentials(
         for: profile, options: .init(refresh: refresh, duration: duration))

@@ -7,11 +7,15 @@ struct RunContext {
   let service: SessionService
   let transport: AsyncHTTPTransport
 
-  init(profile: ResolvedProfile, environment: Environment, verbose: Bool, code: String?) throws {
+  init(profile: ResolvedProfile, environment: Environment, verbose: Bool, code: String?, debug: Bool = false) throws {
     let endpoint = try ServiceEndpoint.resolve(service: "sts", profile: profile, environment: environment)
     transport = AsyncHTTPTransport()
-    let sts = STSClient(
-      client: QueryClient(transport: transport, endpoint: endpoint, service: "sts", version: "2011-06-15"))
+    var client = QueryClient(
+      transport: transport, endpoint: endpoint, service: "sts", version: "2011-06-15",
+      deadline: Self.timeout(environment))
+    if debug { client.trace = { Stderr.line("awsmfa: debug: " + $0) } }
+    let sts = STSClient(client: client)
+    let verbose = verbose || debug
     var store: (any SessionStore)?
     if environment["AWSMFA_NO_CACHE"] == nil { store = KernelKeyring.forEnvironment(environment) }
     let warn: @Sendable (String) -> Void = { Stderr.line($0) }
@@ -44,6 +48,11 @@ struct RunContext {
     let store: (any SessionStore)? =
       environment["AWSMFA_NO_CACHE"] == nil ? KernelKeyring.forEnvironment(environment) : nil
     return YubiKeyCodeSource.Peers(store: store)
+  }
+
+  /// Seconds one STS call may take, retries included: `AWSMFA_HTTP_TIMEOUT`, default 20.
+  static func timeout(_ environment: Environment) -> Double {
+    environment.nonEmpty("AWSMFA_HTTP_TIMEOUT").flatMap(Double.init).map { min(max($0, 1), 300) } ?? 20
   }
 
   func close() {

@@ -45,6 +45,8 @@ public struct QueryClient: Sendable {
   public var clock: @Sendable () -> Date
   /// Extra attempts for throttling, 5xx and connection failures.
   public var retries: Int
+  /// Receives one redacted line per HTTP exchange (`--debug`).
+  public var trace: @Sendable (String) -> Void = { _ in }
 
   public init(
     transport: any HTTPTransport, endpoint: ServiceEndpoint, service: String, version: String,
@@ -103,12 +105,16 @@ public struct QueryClient: Sendable {
       .sign(request, date: sent)
     let headers = [("Content-Type", contentType), ("Accept", "text/xml")] + signed
     let answer: HTTPAnswer
+    let started = Date()
     do {
       answer = try await transport.send(
         method: "POST", url: endpoint.url, headers: headers, body: body, timeout: max(1, remaining))
     } catch {
+      trace("POST \(endpoint.url) Action=\(action) signed by \(Redact.key(signer.accessKeyId)): \(error)")
       throw .transport(error)
     }
+    let elapsed = Int(Date().timeIntervalSince(started) * 1000)
+    trace("POST \(endpoint.url) Action=\(action) signed by \(Redact.key(signer.accessKeyId)): HTTP \(answer.status), \(answer.body.count) bytes, \(elapsed) ms")
     if (200..<300).contains(answer.status) {
       return answer
     }

@@ -69,6 +69,7 @@ public struct SessionService: Sendable {
     }
     let credentials = try await fetch(profile, options: options)
     cache.save(target, credentials, now: now())
+    note("New credentials \(Redact.key(credentials.accessKeyId)) for \(Quote.human(profile.name)), valid \(credentials.expiration - now()) s.")
     return credentials
   }
 
@@ -148,6 +149,7 @@ public struct SessionService: Sendable {
       attempt += 1
       let step = try await unusedStep(serial: serial, source: source)
       let code = try await source.code(device: serial, profile: profile, step: step)
+      note("MFA code \(Redact.key(code)) for time step \(step) from \(source.name).")
       do {
         let credentials = try await call(code)
         cache.recordStep(step, device: serial, now: now())

@@ -57,6 +57,10 @@ public struct KernelKeyring: SessionStore {
     throws(KeyringError)
   {
     guard let ring = try findRing(create: true) else { return }
+    // Linking the ring into this process's keyring makes the key added below "possessed", which
+    // setperm needs; without it (no session keyring, or a revoked one) the key would stay
+    // readable by the possessor only, and the next run could not read it.
+    _ = keyctl_link(ring, KEY_SPEC_PROCESS_KEYRING)
     try remove { $0 == identity }
     let description = identity.keyDescription + ";" + String(expiresAt)
     let bytes = Array(payload.utf8)
@@ -129,9 +133,16 @@ public struct KernelKeyring: SessionStore {
       throw KeyringError(operation: "open the user keyring", code: code)
     }
     guard create else { return nil }
-    let ring = add_key("keyring", keyringName, nil, 0, KEY_SPEC_USER_KEYRING)
+    // Created in the process keyring (so this process possesses it and may set its permissions),
+    // then linked under @u, where later runs find it.
+    let ring = add_key("keyring", keyringName, nil, 0, KEY_SPEC_PROCESS_KEYRING)
     guard ring >= 0 else { throw KeyringError(operation: "create awsmfa's keyring", code: errno) }
-    _ = keyctl_setperm(ring, Self.permissions)
+    guard keyctl_setperm(ring, Self.permissions) == 0 else {
+      throw KeyringError(operation: "set the permissions of awsmfa's keyring", code: errno)
+    }
+    guard keyctl_link(ring, KEY_SPEC_USER_KEYRING) == 0 else {
+      throw KeyringError(operation: "link awsmfa's keyring under the user keyring", code: errno)
+    }
     return ring
   }
 

@@ -35,6 +35,9 @@ public enum FileIO {
     if (stats.st_mode & S_IFMT) == S_IFDIR {
       return .failure(SystemError(code: EISDIR, message: "it is a directory"))
     }
+    if Int(stats.st_size) > maxSize {
+      return .failure(SystemError(code: EFBIG, message: "it is larger than 16 MiB"))
+    }
     // Size the buffer from fstat (plus one byte to see end of file at once); files that grow
     // while being read are read to the end all the same.
     var bytes = [UInt8](repeating: 0, count: max(Int(stats.st_size) + 1, 256))

@@ -27,12 +27,18 @@ let package = Package(
       pkgConfig: "libpcsclite",
       providers: [.apt(["libpcsclite-dev"])]
     ),
+    .systemLibrary(
+      name: "CQRencode",
+      pkgConfig: "libqrencode",
+      providers: [.apt(["libqrencode-dev"])]
+    ),
     .target(name: "AWSMFAKit", dependencies: ["CKeyutils"]),
     .target(
       name: "AWSMFACore",
       dependencies: [
         "AWSMFAKit",
         "CPCSCLite",
+        "CQRencode",
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "_CryptoExtras", package: "swift-crypto"),
         .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -14,7 +14,7 @@ _awsmfa() {
     fi
     [[ -n $command && -z $words ]] && _awsmfa_table "$command"
   done
-  [[ -n $command ]] || words='env unset code exec list clear hook completion doctor help --help --version'
+  [[ -n $command ]] || words='env unset code exec list clear hook completion doctor device help --help --version'
   if [[ -n $command && " $valued " == *" $prev "* ]]; then
     words=
     case $command:$prev in
@@ -42,6 +42,7 @@ _awsmfa_table() {
     hook) words='--version -h --help bash zsh fish' valued='' profile=0 ;;
     completion) words='--version -h --help bash zsh fish' valued='' profile=0 ;;
     doctor) words='--version -h --help' valued='' profile=1 ;;
+    device) words='--version -h --help' valued='' profile=0 ;;
     help) words='--version' valued='' profile=0 ;;
   esac
 }

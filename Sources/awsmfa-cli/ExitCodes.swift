@@ -21,6 +21,10 @@ enum Failure {
       return (config, error.description)
     case let error as EndpointError:
       return (config, error.description)
+    case let error as ConfigWriteError:
+      return (config, error.description)
+    case let error as EnrolError:
+      return (enrolCode(error), error.description)
     case let error as MFAError:
       return (noCode, error.description)
     case let error as OATHError:
@@ -45,6 +49,17 @@ enum Failure {
       return (130, "Interrupted.")
     default:
       return (internalError, "Unexpected error: \(error).")
+    }
+  }
+
+  /// Device commands: a flag would fix it (64), the profile's keys are wrong for it (78), else
+  /// the code of the underlying failure.
+  static func enrolCode(_ error: EnrolError) -> Int32 {
+    switch error {
+    case .credentialExists, .severalKeys, .badSecret: return usage
+    case .rootUser, .notUser, .noDevice: return config
+    case .card: return noCode
+    case .failed: return classify(error.cause).code
     }
   }
 

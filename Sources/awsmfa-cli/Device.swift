@@ -1,0 +1,55 @@
+import AWSMFACore
+import AWSMFAKit
+import ArgumentParser
+import Foundation
+
+/// `awsmfa device …`: IAM virtual MFA devices on a YubiKey.
+struct Device: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Enrol, import, resync and list IAM virtual MFA devices on a YubiKey.",
+    subcommands: [DeviceEnroll.self, DeviceImport.self, DeviceResync.self, DeviceList.self])
+}
+
+/// The AWS clients and cache the device commands build.
+struct DeviceContext {
+  let transport: AsyncHTTPTransport
+  let sts: STSClient
+  let iam: IAMClient
+  let cache: CacheGuard
+
+  init(profile: ResolvedProfile?, environment: Environment) throws {
+    let stsEndpoint = try ServiceEndpoint.resolve(service: "sts", profile: profile, environment: environment)
+    let iamEndpoint = try ServiceEndpoint.resolve(service: "iam", profile: profile, environment: environment)
+    transport = AsyncHTTPTransport()
+    sts = STSClient(
+      client: QueryClient(transport: transport, endpoint: stsEndpoint, service: "sts", version: "2011-06-15"))
+    iam = IAMClient(
+      client: QueryClient(transport: transport, endpoint: iamEndpoint, service: "iam", version: "2010-05-08"))
+    var store: (any SessionStore)?
+    if environment["AWSMFA_NO_CACHE"] == nil { store = KernelKeyring.forEnvironment(environment) }
+    cache = CacheGuard(store: store, warn: { Stderr.line($0) })
+  }
+
+  /// Stops the HTTP client; call once before exit.
+  func close() {
+    let transport = transport
+    let done = DispatchSemaphore(value: 0)
+    Task {
+      await transport.shutdown()
+      done.signal()
+    }
+    done.wait()
+  }
+}
+
+/// Flags the commands that write a credential share.
+struct CredentialOptions: ParsableArguments {
+  @Flag(help: "Do not require a touch for each code (touch is required by default).")
+  var noTouch = false
+
+  @Flag(help: "Replace an OATH credential of the same name on the YubiKey.")
+  var force = false
+
+  @Option(help: "The serial of the YubiKey to write to, when several are plugged in.")
+  var yubikey: String?
+}

@@ -1,8 +1,6 @@
 # awsmfa prompt hook for fish: add `awsmfa hook fish | source` to ~/.config/fish/config.fish.
 # While the credentials `awsmfa env` exported are fresh, each prompt costs a few builtins and no
 # process; inside the refresh window the hook runs `awsmfa env` again and sources the answer.
-# fish has no $EPOCHSECONDS: the clock is the builtin `path mtime` (fish >= 3.5), which reads
-# now as the mtime of / plus its age, two stat calls and no fork.
 
 # Refreshes the credentials of $AWSMFA_PROFILE; $argv[1] is now in epoch seconds.
 function __awsmfa_refresh
@@ -21,14 +19,25 @@ function __awsmfa_refresh
     end
 end
 
+# The clock: fish has no $EPOCHSECONDS, but `path mtime --relative` (a builtin, fish >= 3.5)
+# gives a file's age in seconds without a fork. With the fish binary as the reference file (its
+# mtime changes only on upgrade), the refresh is due once that age reaches a threshold computed
+# when the credentials change: one builtin in one command substitution per prompt.
+set -g __awsmfa_clock (status fish-path)
+
 # The hook, before each prompt and each command: refreshes inside the window.
 function __awsmfa_hook --on-event fish_prompt --on-event fish_preexec
-    set -q AWSMFA_PROFILE[1] AWSMFA_EXPIRES[1]; or return
-    string match -qr '^[0-9]+$' -- $AWSMFA_EXPIRES; or return
-    set -l window 600
-    string match -qr '^[0-9]+$' -- "$AWSMFA_REFRESH_WINDOW"; and set window $AWSMFA_REFRESH_WINDOW
-    set -l now (math (path mtime /) + (path mtime --relative /))
-    test (math $AWSMFA_EXPIRES - $now) -le $window; or return
+    set -q AWSMFA_EXPIRES[1] AWSMFA_PROFILE[1]; or return
+    if test "$AWSMFA_EXPIRES $AWSMFA_REFRESH_WINDOW" != "$__awsmfa_seen"
+        set -g __awsmfa_seen "$AWSMFA_EXPIRES $AWSMFA_REFRESH_WINDOW"
+        set -g __awsmfa_due_age 9999999999
+        string match -qr '^[0-9]+$' -- $AWSMFA_EXPIRES; or return
+        set -l window 600
+        string match -qr '^[0-9]+$' -- "$AWSMFA_REFRESH_WINDOW"; and set window $AWSMFA_REFRESH_WINDOW
+        set -g __awsmfa_due_age (math $AWSMFA_EXPIRES - $window - (path mtime $__awsmfa_clock))
+    end
+    test (path mtime --relative $__awsmfa_clock) -lt $__awsmfa_due_age; and return
+    set -l now (math (path mtime $__awsmfa_clock) + (path mtime --relative $__awsmfa_clock))
     set -q __awsmfa_retry_at; and test $now -lt $__awsmfa_retry_at; and return
     __awsmfa_refresh $now
 end

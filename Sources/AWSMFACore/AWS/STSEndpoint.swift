@@ -35,6 +35,14 @@ public struct ServiceEndpoint: Sendable, Equatable {
     self.signingRegion = signingRegion
   }
 
+  /// An AWS endpoint: `https://HOST/`.
+  init(host: String, signingRegion: String) {
+    self.url = "https://\(host)/"
+    self.host = host
+    self.path = "/"
+    self.signingRegion = signingRegion
+  }
+
   /// The regions where `AWS_STS_REGIONAL_ENDPOINTS=legacy` still means the global endpoint.
   static let legacyGlobalRegions: Set<String> = [
     "ap-northeast-1", "ap-south-1", "ap-southeast-1", "ap-southeast-2", "aws-global",
@@ -67,14 +75,14 @@ public struct ServiceEndpoint: Sendable, Equatable {
     let suffix = signingRegion.hasPrefix("cn-") ? "amazonaws.com.cn" : "amazonaws.com"
     if service == "iam" {
       let host = signingRegion.hasPrefix("cn-") ? "iam.cn-north-1.amazonaws.com.cn" : "iam.amazonaws.com"
-      return ServiceEndpoint(url: "https://\(host)/", signingRegion: signingRegion.hasPrefix("cn-") ? "cn-north-1" : "us-east-1")!
+      return ServiceEndpoint(host: host, signingRegion: signingRegion.hasPrefix("cn-") ? "cn-north-1" : "us-east-1")
     }
     let mode = (environment.nonEmpty("AWS_STS_REGIONAL_ENDPOINTS") ?? profile?.stsRegionalEndpoints ?? "regional")
       .lowercased()
     if region == nil || (mode == "legacy" && legacyGlobalRegions.contains(signingRegion)) {
-      return ServiceEndpoint(url: "https://sts.amazonaws.com/", signingRegion: "us-east-1")!
+      return ServiceEndpoint(host: "sts.amazonaws.com", signingRegion: "us-east-1")
     }
-    return ServiceEndpoint(url: "https://sts.\(signingRegion).\(suffix)/", signingRegion: signingRegion)!
+    return ServiceEndpoint(host: "sts.\(signingRegion).\(suffix)", signingRegion: signingRegion)
   }
 }
 

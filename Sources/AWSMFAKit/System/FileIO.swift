@@ -49,7 +49,10 @@ public enum FileIO {
         }
         bytes.append(contentsOf: [UInt8](repeating: 0, count: bytes.count))
       }
-      let count = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + used, $0.count - used) }
+      let count = bytes.withUnsafeMutableBytes { buffer -> Int in
+        guard let base = buffer.baseAddress else { return 0 }
+        return read(fd, base + used, buffer.count - used)
+      }
       if count < 0 {
         if errno == EINTR { continue }
         return .failure(.current())
@@ -67,8 +70,9 @@ public enum FileIO {
     var bytes = Array(text.utf8)
     var offset = 0
     while offset < bytes.count {
-      let count = bytes.withUnsafeMutableBytes {
-        Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset)
+      let count = bytes.withUnsafeMutableBytes { buffer -> Int in
+        guard let base = buffer.baseAddress else { return 0 }
+        return Glibc.write(fd, base + offset, buffer.count - offset)
       }
       if count < 0 {
         if errno == EINTR { continue }

@@ -18,13 +18,17 @@ struct DeviceContext {
   let cache: CacheGuard
 
   init(profile: ResolvedProfile?, environment: Environment) throws {
-    let stsEndpoint = try ServiceEndpoint.resolve(service: "sts", profile: profile, environment: environment)
-    let iamEndpoint = try ServiceEndpoint.resolve(service: "iam", profile: profile, environment: environment)
+    let stsEndpoint = try ServiceEndpoint.resolve(
+      service: "sts", profile: profile, environment: environment)
+    let iamEndpoint = try ServiceEndpoint.resolve(
+      service: "iam", profile: profile, environment: environment)
     transport = AsyncHTTPTransport()
     sts = STSClient(
-      client: QueryClient(transport: transport, endpoint: stsEndpoint, service: "sts", version: "2011-06-15"))
+      client: QueryClient(
+        transport: transport, endpoint: stsEndpoint, service: "sts", version: "2011-06-15"))
     iam = IAMClient(
-      client: QueryClient(transport: transport, endpoint: iamEndpoint, service: "iam", version: "2010-05-08"))
+      client: QueryClient(
+        transport: transport, endpoint: iamEndpoint, service: "iam", version: "2010-05-08"))
     var store: (any SessionStore)?
     if environment["AWSMFA_NO_CACHE"] == nil { store = KernelKeyring.forEnvironment(environment) }
     cache = CacheGuard(store: store, warn: { Stderr.line($0) })

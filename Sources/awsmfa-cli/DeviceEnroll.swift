@@ -33,12 +33,17 @@ struct DeviceEnroll: AsyncParsableCommand {
       let config = try SharedConfig.load(environment: environment)
       let profile = try config.resolve(profile)
       if isatty(0) == 1, let terminal = Terminal.open() {
-        let answer = terminal.ask("Enrol a new IAM MFA device for profile \(Quote.human(profile.name)) onto the YubiKey? [y/N] ")
-        guard let answer, answer.lowercased().hasPrefix("y") else { throw CleanExit.message("Nothing was changed.") }
+        let answer = terminal.ask(
+          "Enrol a new IAM MFA device for profile \(Quote.human(profile.name)) onto the YubiKey? [y/N] "
+        )
+        guard let answer, answer.lowercased().hasPrefix("y") else {
+          throw CleanExit.message("Nothing was changed.")
+        }
       }
       let context = try DeviceContext(profile: profile, environment: environment)
       defer { context.close() }
-      let key = try PluggedKeys.one(peers: RunContext.yubiKeyPeers(), wanted: credential.yubikey ?? profile.yubikeySerial)
+      let key = try PluggedKeys.one(
+        peers: RunContext.yubiKeyPeers(), wanted: credential.yubikey ?? profile.yubikeySerial)
       let enrolment = Enrolment(
         peers: .init(
           identity: context.sts, iam: context.iam, sts: context.sts, cache: context.cache, key: key,
@@ -49,10 +54,14 @@ struct DeviceEnroll: AsyncParsableCommand {
           },
           cue: { Cue.show($0) }))
       outcome = try await enrolment.run(
-        profile: profile, options: .init(deviceName: name, touch: !credential.noTouch, force: credential.force))
-      Stderr.line("awsmfa: enrolled \(outcome.serial) for user \(outcome.user) as \(Quote.human(outcome.oathName)) on \(key.label).")
-      Stderr.line("awsmfa: profile \(Quote.human(profile.name)) in \(config.configPath) now uses it"
-        + (outcome.backup.map { "; the previous file is kept as \($0)." } ?? "."))
+        profile: profile,
+        options: .init(deviceName: name, touch: !credential.noTouch, force: credential.force))
+      Stderr.line(
+        "awsmfa: enrolled \(outcome.serial) for user \(outcome.user) as \(Quote.human(outcome.oathName)) on \(key.label)."
+      )
+      Stderr.line(
+        "awsmfa: profile \(Quote.human(profile.name)) in \(config.configPath) now uses it"
+          + (outcome.backup.map { "; the previous file is kept as \($0)." } ?? "."))
       Stderr.line("awsmfa: a first session is cached for \(outcome.expiration - epochNow()) s.")
     } catch let exit as CleanExit {
       throw exit
@@ -66,12 +75,15 @@ struct DeviceEnroll: AsyncParsableCommand {
   /// The QR code goes to the controlling terminal only: never into a pipe or a log file.
   func showQR(_ uri: String) {
     guard let terminal = Terminal.open() else {
-      Stderr.line("awsmfa: warning: no terminal, so the backup QR code is not shown (it is never written to a pipe).")
+      Stderr.line(
+        "awsmfa: warning: no terminal, so the backup QR code is not shown (it is never written to a pipe)."
+      )
       return
     }
     do {
       let drawing = try QRCode.render(uri)
-      terminal.say("""
+      terminal.say(
+        """
         Backup QR code: it holds the secret of this MFA device. Scan it with a phone app now, make \
         sure nobody else sees this screen, and clear the terminal (and its scrollback) afterwards.
 

@@ -13,7 +13,9 @@ struct DeviceImport: ParsableCommand {
       Type the two codes printed into the console's "MFA code 1" and "MFA code 2" boxes.
       """)
 
-  @Argument(help: "The account part of the credential name, e.g. root@123456789012 (or a full ISSUER:ACCOUNT).")
+  @Argument(
+    help:
+      "The account part of the credential name, e.g. root@123456789012 (or a full ISSUER:ACCOUNT).")
   var account: String
 
   @OptionGroup var credential: CredentialOptions
@@ -27,9 +29,12 @@ struct DeviceImport: ParsableCommand {
         throw MFAError.terminal("there is no terminal to paste the secret key on")
       }
       let key = try PluggedKeys.one(peers: RunContext.yubiKeyPeers(), wanted: credential.yubikey)
-      guard let secret = terminal.ask("Secret key for \(name) (not shown): ", echo: false) else { throw MFAError.cancelled }
+      guard let secret = terminal.ask("Secret key for \(name) (not shown): ", echo: false) else {
+        throw MFAError.cancelled
+      }
       codes = try Enrolment.importSecret(
-        secret, name: name, key: key, touch: !credential.noTouch, force: credential.force, now: epochNow(),
+        secret, name: name, key: key, touch: !credential.noTouch, force: credential.force,
+        now: epochNow(),
         cue: { Cue.show($0) })
       Stderr.line("awsmfa: stored \(Quote.human(name)) on \(key.label).")
     } catch {

@@ -7,7 +7,9 @@ import Foundation
 struct DeviceList: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "list",
-    abstract: "List IAM MFA devices and the OATH credentials on each plugged-in YubiKey, with the profiles using them.")
+    abstract:
+      "List IAM MFA devices and the OATH credentials on each plugged-in YubiKey, with the profiles using them."
+  )
 
   @Argument(help: "Only this profile (default: every profile in the config files).")
   var profile: String?
@@ -31,17 +33,21 @@ struct DeviceList: AsyncParsableCommand {
       }
       let context = try DeviceContext(profile: profiles.first, environment: environment)
       defer { context.close() }
-      inventory = await DeviceOps.inventory(profiles: profiles, keys: keys, identity: context.sts, iam: context.iam)
+      inventory = await DeviceOps.inventory(
+        profiles: profiles, keys: keys, identity: context.sts, iam: context.iam)
     } catch {
       Failure.exit(with: error)
     }
     let header = ["WHERE", "DEVICE / CREDENTIAL", "PROFILES"]
-    let cells = inventory.rows.map { [$0.place, $0.name, $0.profiles.isEmpty ? "-" : $0.profiles.joined(separator: ",")] }
+    let cells = inventory.rows.map {
+      [$0.place, $0.name, $0.profiles.isEmpty ? "-" : $0.profiles.joined(separator: ",")]
+    }
     let widths = (0..<2).map { column in ([header] + cells).map { $0[column].count }.max() ?? 0 }
-    var text = ([header] + cells).map { line in
-      line[0].padding(toLength: widths[0], withPad: " ", startingAt: 0) + "  "
-        + line[1].padding(toLength: widths[1], withPad: " ", startingAt: 0) + "  " + line[2]
-    }.joined(separator: "\n") + "\n"
+    var text =
+      ([header] + cells).map { line in
+        line[0].padding(toLength: widths[0], withPad: " ", startingAt: 0) + "  "
+          + line[1].padding(toLength: widths[1], withPad: " ", startingAt: 0) + "  " + line[2]
+      }.joined(separator: "\n") + "\n"
     for problem in inventory.problems { text += "mismatch: \(problem)\n" }
     Stdout.write(text)
   }

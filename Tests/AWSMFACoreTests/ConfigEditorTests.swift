@@ -26,36 +26,39 @@ import Testing
 
       """
     let after = ConfigEditor.setting(Self.keys, profile: "work", in: before)
-    #expect(after == """
-      # my config
-      [default]
-      region = eu-west-1
+    #expect(
+      after == """
+        # my config
+        [default]
+        region = eu-west-1
 
-      ; the work account
-      [profile work]
-      region = us-east-1
-      s3 =
-        max_concurrent_requests = 20
-      mfa_serial = arn:aws:iam::123456789012:mfa/bob
-      awsmfa_oath_account = Amazon Web Services:bob@acme
+        ; the work account
+        [profile work]
+        region = us-east-1
+        s3 =
+          max_concurrent_requests = 20
+        mfa_serial = arn:aws:iam::123456789012:mfa/bob
+        awsmfa_oath_account = Amazon Web Services:bob@acme
 
-      # trailing comment of work
-      [profile other]
-      output = json
+        # trailing comment of work
+        [profile other]
+        output = json
 
-      """)
+        """)
   }
 
   @Test func replacesExistingKeysInPlaceWithTheirContinuations() {
-    let before = "[profile work]\nMFA_Serial=arn:old\n  continued\nregion = x\nawsmfa_oath_account :  old\n"
+    let before =
+      "[profile work]\nMFA_Serial=arn:old\n  continued\nregion = x\nawsmfa_oath_account :  old\n"
     let after = ConfigEditor.setting(Self.keys, profile: "work", in: before)
-    #expect(after == """
-      [profile work]
-      MFA_Serial=arn:aws:iam::123456789012:mfa/bob
-      region = x
-      awsmfa_oath_account :  Amazon Web Services:bob@acme
+    #expect(
+      after == """
+        [profile work]
+        MFA_Serial=arn:aws:iam::123456789012:mfa/bob
+        region = x
+        awsmfa_oath_account :  Amazon Web Services:bob@acme
 
-      """)
+        """)
   }
 
   @Test(arguments: [
@@ -76,7 +79,9 @@ import Testing
 
   @Test func defaultProfileUsesItsOwnHeader() {
     #expect(ConfigEditor.setting([("k", "v")], profile: "default", in: "") == "[default]\nk = v\n")
-    #expect(ConfigEditor.setting([("k", "v")], profile: "default", in: "[default]\n") == "[default]\nk = v\n")
+    #expect(
+      ConfigEditor.setting([("k", "v")], profile: "default", in: "[default]\n")
+        == "[default]\nk = v\n")
   }
 
   @Test func newlinesInValuesCannotInjectKeys() {
@@ -103,16 +108,20 @@ import Testing
     try "[profile a]\nregion = x\n".write(toFile: real, atomically: false, encoding: .utf8)
     try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: real)
     try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: real)
-    let backup = try ConfigFileWriter.update(path: link, profile: "a", values: [("k", "v")], now: 1000)
+    let backup = try ConfigFileWriter.update(
+      path: link, profile: "a", values: [("k", "v")], now: 1000)
     #expect(backup == real + ".awsmfa-backup-1000")
-    #expect(try String(contentsOfFile: backup ?? "", encoding: .utf8) == "[profile a]\nregion = x\n")
+    #expect(
+      try String(contentsOfFile: backup ?? "", encoding: .utf8) == "[profile a]\nregion = x\n")
     #expect(try String(contentsOfFile: real, encoding: .utf8) == "[profile a]\nregion = x\nk = v\n")
     #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == real)
     let mode = try FileManager.default.attributesOfItem(atPath: real)[.posixPermissions] as? Int
     #expect(mode == 0o640)
-    #expect(try ConfigFileWriter.update(path: link, profile: "a", values: [("k", "v")], now: 1001) == nil)
+    #expect(
+      try ConfigFileWriter.update(path: link, profile: "a", values: [("k", "v")], now: 1001) == nil)
     let missing = directory + "/new/config"
-    #expect(try ConfigFileWriter.update(path: missing, profile: "a", values: [("k", "v")], now: 1) == nil)
+    #expect(
+      try ConfigFileWriter.update(path: missing, profile: "a", values: [("k", "v")], now: 1) == nil)
     #expect(try String(contentsOfFile: missing, encoding: .utf8) == "[profile a]\nk = v\n")
   }
 }

@@ -7,7 +7,9 @@ import Testing
 /// Answers GetCallerIdentity with a fixed ARN.
 struct FixedIdentity: CallerIdentityService {
   var arn: String
-  func callerIdentity(signer: SigningCredentials) async throws(STSError) -> (account: String, arn: String, userId: String) {
+  func callerIdentity(signer: SigningCredentials) async throws(STSError) -> (
+    account: String, arn: String, userId: String
+  ) {
     ("123456789012", arn, "AIDA")
   }
 }
@@ -15,21 +17,33 @@ struct FixedIdentity: CallerIdentityService {
 /// An IAM that records calls and must not be reached by the tests that use it.
 final class RecordingIAM: IAMService, @unchecked Sendable {
   var calls: [String] = []
-  func createVirtualMFADevice(name: String, signer: SigningCredentials) async throws(STSError) -> VirtualMFADevice {
+  func createVirtualMFADevice(name: String, signer: SigningCredentials) async throws(STSError)
+    -> VirtualMFADevice
+  {
     calls.append("create")
     throw .refused(status: 400, code: "Test", message: "not expected")
   }
-  func enableMFADevice(user: String, serial: String, codes: (String, String), signer: SigningCredentials) async throws(STSError) {
+  func enableMFADevice(
+    user: String, serial: String, codes: (String, String), signer: SigningCredentials
+  ) async throws(STSError) {
     calls.append("enable")
   }
-  func resyncMFADevice(user: String, serial: String, codes: (String, String), signer: SigningCredentials) async throws(STSError) {
+  func resyncMFADevice(
+    user: String, serial: String, codes: (String, String), signer: SigningCredentials
+  ) async throws(STSError) {
     calls.append("resync")
   }
-  func deactivateMFADevice(user: String, serial: String, signer: SigningCredentials) async throws(STSError) {
+  func deactivateMFADevice(user: String, serial: String, signer: SigningCredentials)
+    async throws(STSError)
+  {
     calls.append("deactivate")
   }
-  func deleteVirtualMFADevice(serial: String, signer: SigningCredentials) async throws(STSError) { calls.append("delete") }
-  func listMFADevices(user: String, signer: SigningCredentials) async throws(STSError) -> [MFADeviceEntry] { [] }
+  func deleteVirtualMFADevice(serial: String, signer: SigningCredentials) async throws(STSError) {
+    calls.append("delete")
+  }
+  func listMFADevices(user: String, signer: SigningCredentials) async throws(STSError)
+    -> [MFADeviceEntry]
+  { [] }
   func listAccountAliases(signer: SigningCredentials) async throws(STSError) -> [String] {
     calls.append("aliases")
     return []
@@ -43,14 +57,19 @@ struct SilentCard: CardConnection {
 
 @Suite struct IAMEnrolmentTests {
   func enrol(arn: String, iam: RecordingIAM) async throws {
-    let config = try makeConfig("[profile p]\nregion = x\n", "[p]\naws_access_key_id = AKID\naws_secret_access_key = S\n")
-    let key = PluggedKey(reader: "r", serial: 1, session: OATHSession(connection: SilentCard(), label: "1"), connection: SilentCard())
+    let config = try makeConfig(
+      "[profile p]\nregion = x\n", "[p]\naws_access_key_id = AKID\naws_secret_access_key = S\n")
+    let key = PluggedKey(
+      reader: "r", serial: 1, session: OATHSession(connection: SilentCard(), label: "1"),
+      connection: SilentCard())
     let sts = FakeSTS(clock: { 0 })
     let enrolment = Enrolment(
       peers: .init(
-        identity: FixedIdentity(arn: arn), iam: iam, sts: sts, cache: CacheGuard(store: nil, warn: { _ in }), key: key,
+        identity: FixedIdentity(arn: arn), iam: iam, sts: sts,
+        cache: CacheGuard(store: nil, warn: { _ in }), key: key,
         writeConfig: { _, _ in nil }, cue: { _ in }, now: { 0 }))
-    _ = try await enrolment.run(profile: try config.resolve("p"), options: .init(deviceName: nil, touch: true, force: false))
+    _ = try await enrolment.run(
+      profile: try config.resolve("p"), options: .init(deviceName: nil, touch: true, force: false))
   }
 
   @Test func rootKeysAreSentToTheConsoleBeforeAnythingIsTouched() async throws {
@@ -77,7 +96,10 @@ struct SilentCard: CardConnection {
 
   @Test func otpauthURIIsTheKeyUriFormat() {
     let uri = OTPAuth.uri(name: "Amazon Web Services:bob@acme", secret: Array("foobar".utf8))
-    #expect(uri == "otpauth://totp/Amazon%20Web%20Services%3Abob%40acme?secret=MZXW6YTBOI&issuer=Amazon%20Web%20Services&algorithm=SHA1&digits=6&period=30")
+    #expect(
+      uri
+        == "otpauth://totp/Amazon%20Web%20Services%3Abob%40acme?secret=MZXW6YTBOI&issuer=Amazon%20Web%20Services&algorithm=SHA1&digits=6&period=30"
+    )
   }
 
   @Test func qrCodeHasFinderPatternsAndAQuietZone() throws {

@@ -22,7 +22,10 @@ import Testing
     #expect(Base32.encode(device.secret) == Self.seed)
   }
 
-  @Test(arguments: ["", "<SerialNumber>x</SerialNumber>", "<SerialNumber>x</SerialNumber><Base32StringSeed>!!</Base32StringSeed>"])
+  @Test(arguments: [
+    "", "<SerialNumber>x</SerialNumber>",
+    "<SerialNumber>x</SerialNumber><Base32StringSeed>!!</Base32StringSeed>",
+  ])
   func createVirtualMFADeviceRefusesIncompleteAnswers(body: String) {
     #expect(throws: STSError.self) { try IAMParse.virtualDevice(body[...]) }
   }
@@ -53,16 +56,18 @@ import Testing
   }
 
   @Test func accountAliases() {
-    let body = "<ListAccountAliasesResult><AccountAliases><member>acme</member></AccountAliases></ListAccountAliasesResult>"
+    let body =
+      "<ListAccountAliasesResult><AccountAliases><member>acme</member></AccountAliases></ListAccountAliasesResult>"
     #expect(IAMParse.members(of: "AccountAliases", in: body[...]) == ["acme"])
     #expect(IAMParse.members(of: "AccountAliases", in: "<AccountAliases/>"[...]) == [])
   }
 
-  @Test(arguments: [
-    ("arn:aws:iam::123456789012:user/bob", "bob"), ("arn:aws:iam::1:user/team/ops/bob", "bob"),
-    ("arn:aws-cn:iam::1:user/b", "b"), ("arn:aws:iam::1:root", nil),
-    ("arn:aws:sts::1:assumed-role/admin/s", nil), ("nonsense", nil),
-  ] as [(String, String?)])
+  @Test(
+    arguments: [
+      ("arn:aws:iam::123456789012:user/bob", "bob"), ("arn:aws:iam::1:user/team/ops/bob", "bob"),
+      ("arn:aws-cn:iam::1:user/b", "b"), ("arn:aws:iam::1:root", nil),
+      ("arn:aws:sts::1:assumed-role/admin/s", nil), ("nonsense", nil),
+    ] as [(String, String?)])
   func userNames(arn: String, user: String?) {
     #expect(IAMParse.userName(fromArn: arn) == user)
   }
@@ -74,10 +79,14 @@ import Testing
 
   @Test(arguments: ["", "f", "fo", "foo", "foob", "fooba", "foobar"])
   func base32RoundTripsRFC4648Vectors(text: String) {
-    let expected = ["": "", "f": "MY", "fo": "MZXQ", "foo": "MZXW6", "foob": "MZXW6YQ", "fooba": "MZXW6YTB",
-      "foobar": "MZXW6YTBOI"][text]
+    let expected = [
+      "": "", "f": "MY", "fo": "MZXQ", "foo": "MZXW6", "foob": "MZXW6YQ", "fooba": "MZXW6YTB",
+      "foobar": "MZXW6YTBOI",
+    ][text]
     #expect(Base32.encode(Array(text.utf8)) == expected)
-    if !text.isEmpty { #expect(Base32.decode((expected ?? "").lowercased() + "====") == Array(text.utf8)) }
+    if !text.isEmpty {
+      #expect(Base32.decode((expected ?? "").lowercased() + "====") == Array(text.utf8))
+    }
     #expect(Base32.decode("MZ1") == nil)
   }
 }

@@ -152,11 +152,29 @@ def test_enroll_end_to_end(sts, user, run, vkey, ykman):
 def test_enroll_no_touch(sts, user, run, vkey, ykman):
     vkey.add_credential("GitHub", "bob")
     avoid_period_end()
-    r = run("device", "enroll", user["name"], "--no-touch")
+    r = run("device", "enroll", user["name"], "--no-touch", "--backup-qr")
     assert r.returncode == 0, r.stderr
+    # no terminal: the QR code (it holds the secret) is never written to a pipe
+    assert r.stdout.count("\n") == 1 and "\u2588" not in r.stdout + r.stderr
+    assert "QR code is not shown" in r.stderr
     assert vkey.credential(user["oath"])["touch"] is False
     shown = ykman.ok("oath", "accounts", "code", reader=vkey.reader_name)
     assert re.search(re.escape(user["oath"]) + r"\s+\d{6}$", shown, re.M), shown
+
+
+def test_enroll_on_a_terminal_asks_and_shows_the_qr_code(sts, user, awsmfa_bin, aws_home, keyring_name, vkey):
+    env = dict(aws_home, AWSMFA_KEYRING=keyring_name)
+    avoid_period_end()
+    child = pexpect.spawn(awsmfa_bin, ["device", "enroll", user["name"], "--backup-qr"], env=env,
+                          timeout=30, encoding="utf-8")
+    child.expect(r"\[y/N\]")
+    child.sendline("y")
+    child.expect(pexpect.EOF)
+    output = child.before
+    child.close()
+    assert child.exitstatus == 0, output
+    assert "Backup QR code" in output and "\u2588" * 20 in output, output
+    assert vkey.credential(user["oath"])["touch"] is True
 
 
 def test_failure_at_enable_undoes_everything(sts, user, run, vkey):

@@ -20,19 +20,24 @@ public struct MFADeviceEntry: Sendable, Equatable {
 /// both services speak the same query protocol.
 public protocol IAMService: Sendable {
   /// CreateVirtualMFADevice named `name`.
-  func createVirtualMFADevice(name: String, signer: SigningCredentials) async throws(STSError) -> VirtualMFADevice
+  func createVirtualMFADevice(name: String, signer: SigningCredentials) async throws(STSError)
+    -> VirtualMFADevice
   /// EnableMFADevice with two consecutive codes.
-  func enableMFADevice(user: String, serial: String, codes: (String, String), signer: SigningCredentials)
+  func enableMFADevice(
+    user: String, serial: String, codes: (String, String), signer: SigningCredentials)
     async throws(STSError)
   /// ResyncMFADevice with two consecutive codes.
-  func resyncMFADevice(user: String, serial: String, codes: (String, String), signer: SigningCredentials)
+  func resyncMFADevice(
+    user: String, serial: String, codes: (String, String), signer: SigningCredentials)
     async throws(STSError)
   /// DeactivateMFADevice (detaches it from the user).
-  func deactivateMFADevice(user: String, serial: String, signer: SigningCredentials) async throws(STSError)
+  func deactivateMFADevice(user: String, serial: String, signer: SigningCredentials)
+    async throws(STSError)
   /// DeleteVirtualMFADevice.
   func deleteVirtualMFADevice(serial: String, signer: SigningCredentials) async throws(STSError)
   /// ListMFADevices of `user`, every page.
-  func listMFADevices(user: String, signer: SigningCredentials) async throws(STSError) -> [MFADeviceEntry]
+  func listMFADevices(user: String, signer: SigningCredentials) async throws(STSError)
+    -> [MFADeviceEntry]
   /// ListAccountAliases (at most one exists).
   func listAccountAliases(signer: SigningCredentials) async throws(STSError) -> [String]
 }
@@ -45,45 +50,65 @@ public struct IAMClient: IAMService {
     self.client = client
   }
 
-  public func createVirtualMFADevice(name: String, signer: SigningCredentials) async throws(STSError)
+  public func createVirtualMFADevice(name: String, signer: SigningCredentials)
+    async throws(STSError)
     -> VirtualMFADevice
   {
-    try IAMParse.virtualDevice(await client.call("CreateVirtualMFADevice", [("VirtualMFADeviceName", name)], signer: signer))
+    try IAMParse.virtualDevice(
+      await client.call("CreateVirtualMFADevice", [("VirtualMFADeviceName", name)], signer: signer))
   }
 
-  public func enableMFADevice(user: String, serial: String, codes: (String, String), signer: SigningCredentials)
+  public func enableMFADevice(
+    user: String, serial: String, codes: (String, String), signer: SigningCredentials
+  )
     async throws(STSError)
   {
     _ = try await client.call(
       "EnableMFADevice",
-      [("UserName", user), ("SerialNumber", serial), ("AuthenticationCode1", codes.0), ("AuthenticationCode2", codes.1)],
+      [
+        ("UserName", user), ("SerialNumber", serial), ("AuthenticationCode1", codes.0),
+        ("AuthenticationCode2", codes.1),
+      ],
       signer: signer)
   }
 
-  public func resyncMFADevice(user: String, serial: String, codes: (String, String), signer: SigningCredentials)
+  public func resyncMFADevice(
+    user: String, serial: String, codes: (String, String), signer: SigningCredentials
+  )
     async throws(STSError)
   {
     _ = try await client.call(
       "ResyncMFADevice",
-      [("UserName", user), ("SerialNumber", serial), ("AuthenticationCode1", codes.0), ("AuthenticationCode2", codes.1)],
+      [
+        ("UserName", user), ("SerialNumber", serial), ("AuthenticationCode1", codes.0),
+        ("AuthenticationCode2", codes.1),
+      ],
       signer: signer)
   }
 
-  public func deactivateMFADevice(user: String, serial: String, signer: SigningCredentials) async throws(STSError) {
-    _ = try await client.call("DeactivateMFADevice", [("UserName", user), ("SerialNumber", serial)], signer: signer)
+  public func deactivateMFADevice(user: String, serial: String, signer: SigningCredentials)
+    async throws(STSError)
+  {
+    _ = try await client.call(
+      "DeactivateMFADevice", [("UserName", user), ("SerialNumber", serial)], signer: signer)
   }
 
-  public func deleteVirtualMFADevice(serial: String, signer: SigningCredentials) async throws(STSError) {
+  public func deleteVirtualMFADevice(serial: String, signer: SigningCredentials)
+    async throws(STSError)
+  {
     _ = try await client.call("DeleteVirtualMFADevice", [("SerialNumber", serial)], signer: signer)
   }
 
-  public func listMFADevices(user: String, signer: SigningCredentials) async throws(STSError) -> [MFADeviceEntry] {
+  public func listMFADevices(user: String, signer: SigningCredentials) async throws(STSError)
+    -> [MFADeviceEntry]
+  {
     var devices: [MFADeviceEntry] = []
     var marker: String?
     // A page limit, so a peer that always says "truncated" cannot loop us forever.
     for _ in 0..<20 {
       let parameters = [("UserName", user)] + (marker.map { [("Marker", $0)] } ?? [])
-      let page = try IAMParse.mfaDevices(await client.call("ListMFADevices", parameters, signer: signer))
+      let page = try IAMParse.mfaDevices(
+        await client.call("ListMFADevices", parameters, signer: signer))
       devices += page.devices
       guard let next = page.marker else { break }
       marker = next
@@ -92,7 +117,8 @@ public struct IAMClient: IAMService {
   }
 
   public func listAccountAliases(signer: SigningCredentials) async throws(STSError) -> [String] {
-    IAMParse.members(of: "AccountAliases", in: try await client.call("ListAccountAliases", [], signer: signer))
+    IAMParse.members(
+      of: "AccountAliases", in: try await client.call("ListAccountAliases", [], signer: signer))
   }
 }
 
@@ -102,9 +128,13 @@ public enum IAMParse {
   public static func virtualDevice(_ body: Substring) throws(STSError) -> VirtualMFADevice {
     guard let serial = XMLFields.text(of: "SerialNumber", in: body), !serial.isEmpty,
       let seed = XMLFields.text(of: "Base32StringSeed", in: body)
-    else { throw .malformed(status: 200, detail: "CreateVirtualMFADevice without SerialNumber or Base32StringSeed") }
+    else {
+      throw .malformed(
+        status: 200, detail: "CreateVirtualMFADevice without SerialNumber or Base32StringSeed")
+    }
     guard let secret = seedSecret(seed) else {
-      throw .malformed(status: 200, detail: "a Base32StringSeed that is neither base64 of base32 nor base32")
+      throw .malformed(
+        status: 200, detail: "a Base32StringSeed that is neither base64 of base32 nor base32")
     }
     return VirtualMFADevice(serial: serial, secret: secret)
   }
@@ -122,7 +152,9 @@ public enum IAMParse {
   }
 
   /// The devices of one ListMFADevices page and the marker of the next page, if any.
-  public static func mfaDevices(_ body: Substring) throws(STSError) -> (devices: [MFADeviceEntry], marker: String?) {
+  public static func mfaDevices(_ body: Substring) throws(STSError) -> (
+    devices: [MFADeviceEntry], marker: String?
+  ) {
     let devices = try elements("member", in: XMLFields.element("MFADevices", in: body) ?? "").map {
       (member) throws(STSError) -> MFADeviceEntry in
       guard let serial = XMLFields.text(of: "SerialNumber", in: member) else {
@@ -133,12 +165,17 @@ public enum IAMParse {
         enableDate: XMLFields.text(of: "EnableDate", in: member))
     }
     let truncated = XMLFields.text(of: "IsTruncated", in: body) == "true"
-    return (devices, truncated ? XMLFields.text(of: "Marker", in: body).flatMap { $0.isEmpty ? nil : $0 } : nil)
+    return (
+      devices,
+      truncated ? XMLFields.text(of: "Marker", in: body).flatMap { $0.isEmpty ? nil : $0 } : nil
+    )
   }
 
   /// The texts of the `<member>` items of list `name`.
   public static func members(of name: String, in body: Substring) -> [String] {
-    elements("member", in: XMLFields.element(name, in: body) ?? "").map { XMLFields.decodeEntities($0) }
+    elements("member", in: XMLFields.element(name, in: body) ?? "").map {
+      XMLFields.decodeEntities($0)
+    }
   }
 
   /// Every top-level `<name>` element of `xml`, in order (the items are not nested in themselves).

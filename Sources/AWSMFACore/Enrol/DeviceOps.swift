@@ -9,13 +9,17 @@ public enum DeviceOps {
     iam: any IAMService, cache: CacheGuard, now: Int64
   ) async throws {
     guard let serial = profile.mfaSerial else { throw EnrolError.noDevice(profile: profile.name) }
-    let signer = SigningCredentials(accessKeyId: profile.keys.accessKeyId, secretAccessKey: profile.keys.secretAccessKey)
+    let signer = SigningCredentials(
+      accessKeyId: profile.keys.accessKeyId, secretAccessKey: profile.keys.secretAccessKey)
     let caller = try await identity.callerIdentity(signer: signer)
-    guard let user = IAMParse.userName(fromArn: caller.arn) else { throw EnrolError.notUser(arn: caller.arn) }
+    guard let user = IAMParse.userName(fromArn: caller.arn) else {
+      throw EnrolError.notUser(arn: caller.arn)
+    }
     let step = now / 30
     let first = try source.calculate(at: (step - 1) * 30)
     let second = try source.calculate(at: step * 30)
-    try await iam.resyncMFADevice(user: user, serial: serial, codes: (first, second), signer: signer)
+    try await iam.resyncMFADevice(
+      user: user, serial: serial, codes: (first, second), signer: signer)
     cache.recordStep(step - 1, device: serial, now: now)
     cache.recordStep(step, device: serial, now: now)
   }
@@ -39,7 +43,8 @@ public enum DeviceOps {
   /// Gathers the IAM devices of each distinct source identity among `profiles` and the OATH
   /// credentials of `keys`; a failure is a problem line, not the end of the listing.
   public static func inventory(
-    profiles: [ResolvedProfile], keys: [PluggedKey], identity: any CallerIdentityService, iam: any IAMService
+    profiles: [ResolvedProfile], keys: [PluggedKey], identity: any CallerIdentityService,
+    iam: any IAMService
   ) async -> Inventory {
     var result = Inventory()
     var iamSerials: [String: [String]] = [:]
@@ -47,7 +52,8 @@ public enum DeviceOps {
     var seenKeys: [String: [String]] = [:]
     var listed: Set<String> = []
     for profile in profiles where seenKeys[profile.keys.accessKeyId] == nil {
-      let signer = SigningCredentials(accessKeyId: profile.keys.accessKeyId, secretAccessKey: profile.keys.secretAccessKey)
+      let signer = SigningCredentials(
+        accessKeyId: profile.keys.accessKeyId, secretAccessKey: profile.keys.secretAccessKey)
       do {
         let caller = try await identity.callerIdentity(signer: signer)
         guard let user = IAMParse.userName(fromArn: caller.arn) else {
@@ -60,7 +66,8 @@ public enum DeviceOps {
         for serial in serials where iamSerials[serial] == nil { iamSerials[serial] = [] }
       } catch {
         seenKeys[profile.keys.accessKeyId] = []
-        result.problems.append("profile \(Quote.human(profile.name)): cannot list its IAM MFA devices: \(error)")
+        result.problems.append(
+          "profile \(Quote.human(profile.name)): cannot list its IAM MFA devices: \(error)")
       }
     }
     var oath: [(key: String, name: OATHName, profiles: [String])] = []
@@ -75,20 +82,31 @@ public enum DeviceOps {
       if let serial = profile.mfaSerial, iamSerials[serial] != nil {
         iamSerials[serial, default: []].append(profile.name)
       } else if let serial = profile.mfaSerial, listed.contains(profile.keys.accessKeyId) {
-        result.problems.append("profile \(Quote.human(profile.name)): mfa_serial \(serial) is not an MFA device of its IAM user")
+        result.problems.append(
+          "profile \(Quote.human(profile.name)): mfa_serial \(serial) is not an MFA device of its IAM user"
+        )
       }
-      switch AccountMatch.match(oath.map(\.name), oathAccount: profile.oathAccount, mfaSerial: profile.mfaSerial) {
+      switch AccountMatch.match(
+        oath.map(\.name), oathAccount: profile.oathAccount, mfaSerial: profile.mfaSerial)
+      {
       case .found(let name):
-        for index in oath.indices where oath[index].name == name { oath[index].profiles.append(profile.name) }
+        for index in oath.indices where oath[index].name == name {
+          oath[index].profiles.append(profile.name)
+        }
       case .several(let names):
-        result.problems.append("profile \(Quote.human(profile.name)): several OATH credentials match: \(names.joined(separator: ", "))")
+        result.problems.append(
+          "profile \(Quote.human(profile.name)): several OATH credentials match: \(names.joined(separator: ", "))"
+        )
       case .none:
         if !keys.isEmpty {
-          result.problems.append("profile \(Quote.human(profile.name)): no OATH credential on a plugged-in YubiKey matches it")
+          result.problems.append(
+            "profile \(Quote.human(profile.name)): no OATH credential on a plugged-in YubiKey matches it"
+          )
         }
       }
     }
-    result.rows = iamSerials.keys.sorted().map { Row(place: "IAM", name: $0, profiles: iamSerials[$0] ?? []) }
+    result.rows =
+      iamSerials.keys.sorted().map { Row(place: "IAM", name: $0, profiles: iamSerials[$0] ?? []) }
       + oath.map { Row(place: $0.key, name: $0.name.raw, profiles: $0.profiles) }
     return result
   }

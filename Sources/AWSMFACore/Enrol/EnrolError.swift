@@ -22,13 +22,17 @@ public enum EnrolError: Error, Sendable, CustomStringConvertible {
   public var description: String {
     switch self {
     case .rootUser(let account):
-      return "The profile's keys belong to the root user of account \(account), whose MFA device AWS lets you assign only in the console: choose \"Assign MFA device\" under Security credentials, \"Show secret key\", and run `awsmfa device import` to put it on the YubiKey and get the two codes."
+      return
+        "The profile's keys belong to the root user of account \(account), whose MFA device AWS lets you assign only in the console: choose \"Assign MFA device\" under Security credentials, \"Show secret key\", and run `awsmfa device import` to put it on the YubiKey and get the two codes."
     case .notUser(let arn):
-      return "The profile's keys sign as \(arn), which is not an IAM user; enrolment needs a user's long-term access keys."
+      return
+        "The profile's keys sign as \(arn), which is not an IAM user; enrolment needs a user's long-term access keys."
     case .credentialExists(let name, let key):
-      return "\(key) already holds an OATH credential named \(Quote.human(name)); pass --force to replace it."
+      return
+        "\(key) already holds an OATH credential named \(Quote.human(name)); pass --force to replace it."
     case .severalKeys(let serials):
-      return "Several YubiKeys are plugged in (\(serials.joined(separator: ", "))); choose one with --yubikey SERIAL."
+      return
+        "Several YubiKeys are plugged in (\(serials.joined(separator: ", "))); choose one with --yubikey SERIAL."
     case .badSecret:
       return "The secret key is not base32 (letters A-Z and digits 2-7, at least 16 of them)."
     case .noDevice(let profile):
@@ -37,8 +41,11 @@ public enum EnrolError: Error, Sendable, CustomStringConvertible {
       return error.description + (error.hint.map { " " + $0 } ?? "")
     case .failed(let cause, let undone, let leftover):
       var text = Self.sentence(cause)
-      text += undone.isEmpty ? " Nothing needed undoing." : " Undone: \(undone.joined(separator: "; "))."
-      if !leftover.isEmpty { text += " NOT undone, remove by hand: \(leftover.joined(separator: "; "))." }
+      text +=
+        undone.isEmpty ? " Nothing needed undoing." : " Undone: \(undone.joined(separator: "; "))."
+      if !leftover.isEmpty {
+        text += " NOT undone, remove by hand: \(leftover.joined(separator: "; "))."
+      }
       return text
     }
   }
@@ -53,7 +60,9 @@ public enum EnrolError: Error, Sendable, CustomStringConvertible {
   }
 
   static func sentence(_ error: any Error) -> String {
-    if let error = error as? OATHError { return error.description + (error.hint.map { " " + $0 } ?? "") }
+    if let error = error as? OATHError {
+      return error.description + (error.hint.map { " " + $0 } ?? "")
+    }
     return String(describing: error)
   }
 }

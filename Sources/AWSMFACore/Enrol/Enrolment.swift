@@ -29,7 +29,8 @@ public struct Enrolment {
     public var now: () -> Int64
 
     public init(
-      identity: any CallerIdentityService, iam: any IAMService, sts: any STSService, cache: CacheGuard,
+      identity: any CallerIdentityService, iam: any IAMService, sts: any STSService,
+      cache: CacheGuard,
       key: PluggedKey, writeConfig: @escaping (String, String) throws -> String?,
       cue: @escaping (String) -> Void, now: @escaping () -> Int64 = { epochNow() }
     ) {
@@ -77,20 +78,26 @@ public struct Enrolment {
 
   /// Enrols `profile`'s IAM user; throws raw errors before the device exists, `.failed` after.
   public func run(profile: ResolvedProfile, options: Options) async throws -> Outcome {
-    let signer = SigningCredentials(accessKeyId: profile.keys.accessKeyId, secretAccessKey: profile.keys.secretAccessKey)
+    let signer = SigningCredentials(
+      accessKeyId: profile.keys.accessKeyId, secretAccessKey: profile.keys.secretAccessKey)
     let caller = try await peers.identity.callerIdentity(signer: signer)
     if IAMParse.isRoot(caller.arn) { throw EnrolError.rootUser(account: caller.account) }
-    guard let user = IAMParse.userName(fromArn: caller.arn) else { throw EnrolError.notUser(arn: caller.arn) }
+    guard let user = IAMParse.userName(fromArn: caller.arn) else {
+      throw EnrolError.notUser(arn: caller.arn)
+    }
     // iam:ListAccountAliases is often not granted; the account id is the fallback.
     let label = (try? await peers.iam.listAccountAliases(signer: signer))?.first ?? caller.account
     let name = "\(AccountMatch.awsIssuer):\(user)@\(label)"
     let key = peers.key
     do throws(any Error) {
-      if try key.names().contains(name), !options.force { throw EnrolError.credentialExists(name: name, key: key.label) }
+      if try key.names().contains(name), !options.force {
+        throw EnrolError.credentialExists(name: name, key: key.label)
+      }
     } catch let error as OATHError {
       throw EnrolError.card(error)
     }
-    let device = try await peers.iam.createVirtualMFADevice(name: options.deviceName ?? user, signer: signer)
+    let device = try await peers.iam.createVirtualMFADevice(
+      name: options.deviceName ?? user, signer: signer)
     let serial = device.serial
     var undo = Undo()
     undo.add("deleted the IAM virtual MFA device \(serial)") {
@@ -109,7 +116,8 @@ public struct Enrolment {
       for offset in -1...1 {
         codes.append(
           try key.session.calculate(
-            name: name, challenge: OATHCode.challenge(time: (step + Int64(offset)) * 30, period: 30),
+            name: name,
+            challenge: OATHCode.challenge(time: (step + Int64(offset)) * 30, period: 30),
             touch: options.touch))
       }
       undo.add("deactivated \(serial) for user \(user)") { () async throws -> Bool in
@@ -118,15 +126,20 @@ public struct Enrolment {
           return true
         } catch let error as STSError {
           // Enabling never happened (or failed): there is nothing to deactivate.
-          if case .refused(let status, let code, _) = error, status == 404 || code == "NoSuchEntity" { return false }
+          if case .refused(let status, let code, _) = error, status == 404 || code == "NoSuchEntity"
+          {
+            return false
+          }
           throw error
         }
       }
-      try await peers.iam.enableMFADevice(user: user, serial: serial, codes: (codes[0], codes[1]), signer: signer)
+      try await peers.iam.enableMFADevice(
+        user: user, serial: serial, codes: (codes[0], codes[1]), signer: signer)
       peers.cache.recordStep(step - 1, device: serial, now: peers.now())
       peers.cache.recordStep(step, device: serial, now: peers.now())
       let credentials = try await peers.sts.getSessionToken(
-        signer: signer, durationSeconds: profile.sessionDuration, serialNumber: serial, tokenCode: codes[2])
+        signer: signer, durationSeconds: profile.sessionDuration, serialNumber: serial,
+        tokenCode: codes[2])
       peers.cache.recordStep(step + 1, device: serial, now: peers.now())
       let backup = try peers.writeConfig(serial, name)
       var enrolled = profile
@@ -145,11 +158,14 @@ public struct Enrolment {
   /// Puts a secret pasted from the console onto `key` and returns the codes of two consecutive
   /// steps (now and next) for its "MFA code 1" and "MFA code 2" boxes.
   public static func importSecret(
-    _ text: String, name: String, key: PluggedKey, touch: Bool, force: Bool, now: Int64, cue: (String) -> Void
+    _ text: String, name: String, key: PluggedKey, touch: Bool, force: Bool, now: Int64,
+    cue: (String) -> Void
   ) throws(EnrolError) -> (String, String) {
     guard let secret = Base32.decode(text), secret.count >= 10 else { throw .badSecret }
     do {
-      if try key.names().contains(name), !force { throw EnrolError.credentialExists(name: name, key: key.label) }
+      if try key.names().contains(name), !force {
+        throw EnrolError.credentialExists(name: name, key: key.label)
+      }
       try key.session.put(name: name, secret: secret, requireTouch: touch)
     } catch let error as EnrolError {
       throw error
@@ -159,14 +175,16 @@ public struct Enrolment {
     do {
       if touch { cue("Touch your YubiKey twice (two codes)…\n") }
       let step = now / 30
-      let first = try key.session.calculate(name: name, challenge: OATHCode.challenge(time: step * 30, period: 30), touch: touch)
+      let first = try key.session.calculate(
+        name: name, challenge: OATHCode.challenge(time: step * 30, period: 30), touch: touch)
       let second = try key.session.calculate(
         name: name, challenge: OATHCode.challenge(time: (step + 1) * 30, period: 30), touch: touch)
       return (first, second)
     } catch {
       let removed = (try? key.session.delete(name: name)) != nil
       let what = "the OATH credential \(Quote.human(name)) on \(key.label)"
-      throw .failed(cause: error, undone: removed ? ["deleted " + what] : [], leftover: removed ? [] : [what])
+      throw .failed(
+        cause: error, undone: removed ? ["deleted " + what] : [], leftover: removed ? [] : [what])
     }
   }
 }

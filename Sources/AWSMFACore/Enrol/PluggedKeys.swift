@@ -60,7 +60,8 @@ public enum PluggedKeys {
         continue
       }
       if selection.isLocked { try unlock(session, selection) }
-      keys.append(PluggedKey(reader: reader, serial: serial, session: session, connection: connection))
+      keys.append(
+        PluggedKey(reader: reader, serial: serial, session: session, connection: connection))
     }
     return keys
   }
@@ -83,7 +84,9 @@ public enum PluggedKeys {
       }
       return key
     }
-    guard let key = keys.first else { throw .card(.noYubiKey(readers: (try? directory.readers()) ?? [])) }
+    guard let key = keys.first else {
+      throw .card(.noYubiKey(readers: (try? directory.readers()) ?? []))
+    }
     guard keys.count == 1 else { throw .severalKeys(serials) }
     return key
   }
@@ -105,7 +108,9 @@ extension PluggedKeys {
   }
 
   /// The one key to write to (`wanted` serial, else the only one), through `peers`.
-  public static func one(peers: YubiKeyCodeSource.Peers, wanted: String?) throws(EnrolError) -> PluggedKey {
+  public static func one(peers: YubiKeyCodeSource.Peers, wanted: String?) throws(EnrolError)
+    -> PluggedKey
+  {
     let directory: any CardDirectory
     do {
       directory = try peers.directory()

@@ -45,8 +45,12 @@ public enum QRCode {
     }
     defer { QRcode_free(code) }
     let width = Int(code.pointee.width)
-    guard width > 0, let data = code.pointee.data else { throw Failure(reason: "libqrencode returned no modules") }
+    guard width > 0, let data = code.pointee.data else {
+      throw Failure(reason: "libqrencode returned no modules")
+    }
     // Bit 0 of each byte is the module's colour; the other bits describe its role.
-    return (0..<width).map { row in (0..<width).map { column in data[row * width + column] & 1 == 1 } }
+    return (0..<width).map { row in
+      (0..<width).map { column in data[row * width + column] & 1 == 1 }
+    }
   }
 }

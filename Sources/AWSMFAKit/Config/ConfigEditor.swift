@@ -8,7 +8,9 @@ public enum ConfigEditor {
   /// `text` with each of `values` set in the section of profile `profile`: an existing key (in
   /// any case, with its continuation lines) is replaced in place, a new one goes after the
   /// section's last key, and a missing section is appended at the end.
-  public static func setting(_ values: [(key: String, value: String)], profile: String, in text: String)
+  public static func setting(
+    _ values: [(key: String, value: String)], profile: String, in text: String
+  )
     -> String
   {
     let eol = text.contains("\r\n") ? "\r" : ""
@@ -31,12 +33,16 @@ public enum ConfigEditor {
       }
       var end = header + 1
       while end < parsed.count, parsed[end].kind != .header { end += 1 }
-      if let found = (header + 1..<end).first(where: { parsed[$0].kind == .key && parsed[$0].key == key.lowercased() }) {
+      if let found = (header + 1..<end).first(where: {
+        parsed[$0].kind == .key && parsed[$0].key == key.lowercased()
+      }) {
         var stop = found + 1
         while stop < end, parsed[stop].kind == .continuation { stop += 1 }
         lines.replaceSubrange(found..<stop, with: [replacing(lines[found], value: value)])
       } else {
-        let lastKey = (header + 1..<end).last { parsed[$0].kind == .key || parsed[$0].kind == .continuation }
+        let lastKey = (header + 1..<end).last {
+          parsed[$0].kind == .key || parsed[$0].kind == .continuation
+        }
         let at = (lastKey ?? header) + 1
         appended = appended || at == lines.count
         lines.insert("\(key) = \(value)" + eol, at: at)
@@ -51,7 +57,8 @@ public enum ConfigEditor {
   /// `[NAME]`-style header for the same name, as in `SharedConfig`.
   static func section(of profile: String, in lines: [Line]) -> Int? {
     let matches = lines.indices.filter {
-      lines[$0].kind == .header && SharedConfig.profileName(fromConfigHeader: lines[$0].key) == profile
+      lines[$0].kind == .header
+        && SharedConfig.profileName(fromConfigHeader: lines[$0].key) == profile
     }
     return matches.first { lines[$0].key.hasPrefix("profile") } ?? matches.first
   }
@@ -67,7 +74,9 @@ public enum ConfigEditor {
     }
     var prefix = String(body[..<valueStart])
     // `key =` (no old value) gets the space its spacing before the separator suggests.
-    if valueStart == body.endIndex, separator > body.startIndex, body[body.index(before: separator)] == " " {
+    if valueStart == body.endIndex, separator > body.startIndex,
+      body[body.index(before: separator)] == " "
+    {
       prefix += " "
     }
     return prefix + value + carriage
@@ -88,10 +97,15 @@ public enum ConfigEditor {
     static func classify(_ lines: [String]) -> [Line] {
       var lastKeyIndent = -1
       return lines.map { raw in
-        let trimmed = INIFile.trimmedSpaces(Substring(raw.hasSuffix("\r") ? String(raw.dropLast()) : raw))
+        let trimmed = INIFile.trimmedSpaces(
+          Substring(raw.hasSuffix("\r") ? String(raw.dropLast()) : raw))
         let indent = raw.prefix { $0 == " " || $0 == "\t" }.count
-        if trimmed.isEmpty || trimmed.first == "#" || trimmed.first == ";" { return Line(kind: .blank, key: "") }
-        if indent > 0, lastKeyIndent >= 0, indent > lastKeyIndent { return Line(kind: .continuation, key: "") }
+        if trimmed.isEmpty || trimmed.first == "#" || trimmed.first == ";" {
+          return Line(kind: .blank, key: "")
+        }
+        if indent > 0, lastKeyIndent >= 0, indent > lastKeyIndent {
+          return Line(kind: .continuation, key: "")
+        }
         if trimmed.first == "[", let close = trimmed.lastIndex(of: "]") {
           lastKeyIndent = -1
           let inside = trimmed[trimmed.index(after: trimmed.startIndex)..<close]
@@ -125,7 +139,9 @@ public enum ConfigFileWriter {
     switch FileIO.readBytes(path: target) {
     case .success(let bytes): old = String(decoding: bytes, as: UTF8.self)
     case .failure(let error):
-      guard error.code == ENOENT else { throw ConfigWriteError(path: target, reason: error.message) }
+      guard error.code == ENOENT else {
+        throw ConfigWriteError(path: target, reason: error.message)
+      }
       existed = false
     }
     let new = ConfigEditor.setting(values, profile: profile, in: old)
@@ -140,12 +156,14 @@ public enum ConfigFileWriter {
       try writeNew(name, old, mode: mode, target: target)
       backup = name
     }
-    let temporary = "\(directory)/.\(target.split(separator: "/").last ?? "config").awsmfa-\(getpid())-\(now)"
+    let temporary =
+      "\(directory)/.\(target.split(separator: "/").last ?? "config").awsmfa-\(getpid())-\(now)"
     try writeNew(temporary, new, mode: mode, target: target)
     guard rename(temporary, target) == 0 else {
       let error = SystemError.current()
       unlink(temporary)
-      throw ConfigWriteError(path: target, reason: "renaming the new file into place failed (\(error.message))")
+      throw ConfigWriteError(
+        path: target, reason: "renaming the new file into place failed (\(error.message))")
     }
     return backup
   }
@@ -158,10 +176,13 @@ public enum ConfigFileWriter {
   }
 
   /// Creates `name` (which must not exist), writes `text`, and flushes it to disk.
-  static func writeNew(_ name: String, _ text: String, mode: mode_t, target: String) throws(ConfigWriteError) {
+  static func writeNew(_ name: String, _ text: String, mode: mode_t, target: String)
+    throws(ConfigWriteError)
+  {
     let fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
     guard fd >= 0 else {
-      throw ConfigWriteError(path: target, reason: "cannot create \(name) (\(SystemError.current().message))")
+      throw ConfigWriteError(
+        path: target, reason: "cannot create \(name) (\(SystemError.current().message))")
     }
     _ = fchmod(fd, mode)
     let written = FileIO.write(fd: fd, text) && fsync(fd) == 0

@@ -196,3 +196,84 @@ def test_quota_full_falls_back_to_no_cache(awsmfa_bin, aws_home, sts, tmp_path):
         subprocess.run(as_nobody + ["keyctl", "clear", "@u"], capture_output=True)
         shutil.rmtree(base, ignore_errors=True)
     assert binary_dir
+
+
+TOUCH_TIMEOUT = 3
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_interrupt_during_touch_releases_the_card(sig, vkey, sts, aws_home, awsmfa_bin, keyring_name):
+    import base64
+    secret = base64.b32decode(sts.seed_base32 + "=" * (-len(sts.seed_base32) % 8))
+    vkey.add_credential("Amazon Web Services", "alice", secret=secret, touch=True)
+    vkey.set_touch("file", timeout=TOUCH_TIMEOUT)
+    env = dict(aws_home, AWSMFA_KEYRING=keyring_name)
+    proc = subprocess.Popen([awsmfa_bin, "env", "base", "--format", "json"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    vkey.wait_touch_pending()
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=5)
+    assert proc.returncode != 0 and out == ""
+    assert sts.count() == 0
+    # Nothing of the killed process holds the card: once the key's own pending touch request
+    # times out (the card finishes the command it was given, as a real one does), the next
+    # client gets a code at once.
+    killed = time.time()
+    vkey.set_touch("auto")
+    vkey.add_credential("Other", "x", secret=b"x" * 20)
+    code = subprocess.run([awsmfa_bin, "code", "base"], env=env, capture_output=True, text=True, timeout=30,
+                          start_new_session=True)
+    assert code.returncode == 0, code.stderr
+    assert time.time() - killed < TOUCH_TIMEOUT + 3
+
+
+@pytest.mark.parametrize("errno_name,fragment", [("EACCES", "EACCES"), ("EDQUOT", "quota")])
+def test_keyring_refusals_fall_back_with_one_warning(errno_name, fragment, sts, aws_home, awsmfa_bin, keyring_name):
+    done = subprocess.run(
+        ["strace", "-f", "-o", "/dev/null", "-e", "trace=add_key,keyctl",
+         "-e", f"inject=add_key,keyctl:error={errno_name}", awsmfa_bin, "env", "base", "--code", sts.totp(),
+         "--format", "json"],
+        env=dict(aws_home, AWSMFA_KEYRING=keyring_name), capture_output=True, text=True, timeout=60,
+        start_new_session=True)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["Version"] == 1
+    assert done.stderr.count("warning") == 1 and fragment in done.stderr, done.stderr
+
+
+def test_expired_key_is_not_used(run, sts, keyring_name):
+    assert run("env", "base", "--code", sts.totp(), "--format", "json").returncode == 0
+    ring = subprocess.run(["keyctl", "search", "@u", "keyring", keyring_name], capture_output=True, text=True).stdout.strip()
+    shown = subprocess.run(["keyctl", "show", ring], capture_output=True, text=True).stdout
+    serial = next(l.split()[0] for l in shown.splitlines() if ";session;base;" in l)
+    subprocess.run(["keyctl", "timeout", serial, "1"], check=True)
+    time.sleep(2)
+    done = run("env", "base", "--code", sts.totp(1), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    assert sts.count("GetSessionToken") == 2
+
+
+def test_unreadable_config_is_named(awsmfa_bin, aws_home, sts):
+    nobody = pwd.getpwnam("nobody")
+    os.chmod(aws_home["AWS_CONFIG_FILE"], 0o600)
+    done = subprocess.run(["setpriv", f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}", "--clear-groups",
+                           awsmfa_bin, "env", "base", "--code", "123456"],
+                          env=aws_home, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 78
+    one_line(done)
+    assert "Cannot read" in done.stderr and "ermission denied" in done.stderr
+
+
+def test_config_changed_mid_run_is_read_once(run, sts, aws_home, tmp_path):
+    """mfa_process rewrites the config while awsmfa waits for it: the run finishes with the
+    file as it was read, and the next run sees the new one."""
+    script = tmp_path / "code.sh"
+    config = aws_home["AWS_CONFIG_FILE"]
+    script.write_text(f"#!/bin/sh\nprintf '[profile base]\\nthis is broken\\n' > {config}.new\n"
+                      f"mv {config}.new {config}\necho {sts.totp()}\n")
+    script.chmod(0o755)
+    with open(config, "a") as f:
+        f.write(f"\n[profile proc]\nsource_profile = base\nrole_arn = {sts.role_arn}\nmfa_process = {script}\n")
+    done = run("env", "proc", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    after = run("env", "proc", "--format", "json")
+    assert after.returncode == 78 and "Malformed" in after.stderr

@@ -171,7 +171,9 @@ def test_wrong_code_names_the_sts_error(run, sts):
 
 
 def test_sts_unreachable(run, sts):
+    started = time.time()
     done = run("env", "base", "--code", sts.totp(), env={"AWS_ENDPOINT_URL": "http://127.0.0.1:9"})
+    assert time.time() - started < 5, "a refused connection must fail fast, retries included"
     assert done.returncode == 75
     assert done.stdout == ""
     assert "127.0.0.1:9" in done.stderr and len(done.stderr.strip().splitlines()) == 1

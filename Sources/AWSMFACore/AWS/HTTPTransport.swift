@@ -50,6 +50,9 @@ public final class AsyncHTTPTransport: HTTPTransport {
       timeout: .init(connect: .milliseconds(Int64(connectTimeout * 1000))))
     configuration.redirectConfiguration = .disallow
     configuration.httpVersion = .http1Only
+    // QueryClient retries with its own backoff inside its deadline; the pool's retrying would
+    // turn a refused connection into a wait for the whole connect timeout, on every attempt.
+    configuration.connectionPool.retryConnectionEstablishment = false
     client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
   }
 

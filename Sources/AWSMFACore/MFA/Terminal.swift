@@ -24,14 +24,15 @@ public final class Terminal: @unchecked Sendable {
 
   /// Prints `prompt` and reads one line; nil at end of input.
   public func ask(_ prompt: String, echo: Bool = true) -> String? {
-    say(prompt)
     var saved = termios()
     let restore = !echo && tcgetattr(fd, &saved) == 0
     if restore {
+      // Echo goes off before the prompt appears, so a fast typist (or a paste) is never shown.
       var quiet = saved
       quiet.c_lflag &= ~tcflag_t(ECHO)
-      tcsetattr(fd, TCSANOW, &quiet)
+      tcsetattr(fd, TCSAFLUSH, &quiet)
     }
+    say(prompt)
     defer {
       if restore {
         tcsetattr(fd, TCSANOW, &saved)

@@ -22,9 +22,9 @@ let package = Package(
       pkgConfig: "libkeyutils",
       providers: [.apt(["libkeyutils-dev"])]
     ),
+    // Headers only: libpcsclite is loaded with dlopen (no pkg-config, whose flags would link it).
     .systemLibrary(
       name: "CPCSCLite",
-      pkgConfig: "libpcsclite",
       providers: [.apt(["libpcsclite-dev"])]
     ),
     .systemLibrary(
@@ -33,18 +33,20 @@ let package = Package(
       providers: [.apt(["libqrencode-dev"])]
     ),
     .target(name: "AWSMFAKit", dependencies: ["CKeyutils"]),
+    // PC/SC and YKOATH without Foundation or cryptography: the front binary reads codes with it.
+    .target(name: "AWSMFACard", dependencies: ["AWSMFAKit", "CPCSCLite"]),
     .target(
       name: "AWSMFACore",
       dependencies: [
         "AWSMFAKit",
-        "CPCSCLite",
+        "AWSMFACard",
         "CQRencode",
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "_CryptoExtras", package: "swift-crypto"),
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
       ]
     ),
-    .executableTarget(name: "awsmfa", dependencies: ["AWSMFAKit"]),
+    .executableTarget(name: "awsmfa", dependencies: ["AWSMFAKit", "AWSMFACard"]),
     .executableTarget(
       name: "AWSMFACLI",
       dependencies: [

@@ -1,6 +1,8 @@
-// The front binary: serves a cached `env` straight from the kernel keyring, and hands every
-// other call to `awsmfa-cli` with execv. It links no networking, crypto or argument parser, so
-// the call a prompt hook or an `eval` makes costs about a process start.
+// The front binary: serves a cached `env` straight from the kernel keyring and `code` straight
+// from the YubiKey, and hands every other call to `awsmfa-cli` with execv. It links no
+// networking, crypto or argument parser (and loads libpcsclite only for `code`), so the call a
+// prompt hook or an `eval` makes costs about a process start.
+import AWSMFACard
 import AWSMFAKit
 
 #if canImport(Glibc)
@@ -29,6 +31,12 @@ if arguments.first == "env" {
     arguments: arguments, environment: environment, store: KernelKeyring.forEnvironment(environment), now: epochNow())
   {
     exit(FileIO.write(fd: 1, text) ? 0 : 74)
+  }
+}
+if arguments.first == "code" {
+  disableCoreDumps()
+  if let status = FastCode.run(arguments: arguments, environment: .current(), now: { epochNow() }) {
+    exit(status)
   }
 }
 

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 
 @testable import AWSMFACore
+@testable import AWSMFACard
 
 /// Answers GetCallerIdentity with a fixed ARN.
 struct FixedIdentity: CallerIdentityService {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import AWSMFACore
+@testable import AWSMFACard
 
 @Suite struct IAMParseTests {
   static let seed = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"

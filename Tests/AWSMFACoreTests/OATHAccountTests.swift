@@ -2,6 +2,7 @@ import AWSMFAKit
 import Testing
 
 @testable import AWSMFACore
+@testable import AWSMFACard
 
 @Suite struct OATHAccountTests {
   static let arn = "arn:aws:iam::123456789012:mfa/alice"

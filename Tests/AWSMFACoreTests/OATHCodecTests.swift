@@ -1,6 +1,7 @@
 import Testing
 
 @testable import AWSMFACore
+@testable import AWSMFACard
 
 /// A card that answers from a script, recording what it was sent.
 final class ScriptedCard: CardConnection {

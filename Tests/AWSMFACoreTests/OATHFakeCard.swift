@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 
 @testable import AWSMFACore
+@testable import AWSMFACard
 
 /// A YubiKey 5 in memory: the OATH and Management applets, enough to test the client against.
 final class FakeYubiKey: CardConnection {

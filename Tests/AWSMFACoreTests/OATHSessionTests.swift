@@ -2,6 +2,7 @@ import AWSMFAKit
 import Testing
 
 @testable import AWSMFACore
+@testable import AWSMFACard
 
 @Suite struct OATHSessionTests {
   static let rfcSecret = Array("12345678901234567890".utf8)

@@ -54,12 +54,7 @@ public final class YubiKeyCodeSource: MFACodeSource, @unchecked Sendable {
 
   /// The credential's code for the time step containing `time` (seconds since the epoch).
   public func calculate(at time: Int64) throws(OATHError) -> String {
-    let entry = key.entry
-    if entry.name.period == 30, time / 30 == key.listedStep, let code = entry.code { return code }
-    if entry.touch { cue("Touch your YubiKey…\n") }
-    return try key.session.calculate(
-      name: entry.name.raw, challenge: OATHCode.challenge(time: time, period: entry.name.period),
-      touch: entry.touch)
+    try key.code(at: time, cue: cue)
   }
 
   /// Finds the key holding the profile's credential. `.absent` when pcscd, a reader or such a key

@@ -4,31 +4,65 @@ internal import CPCSCLite
   import Glibc
 #endif
 
+/// libpcsclite's entry points, resolved with dlopen/dlsym the first time a card is needed.
+struct PCSCLibrary {
+  let establishContext: awsmfa_SCardEstablishContext_fn
+  let releaseContext: awsmfa_SCardReleaseContext_fn
+  let listReaders: awsmfa_SCardListReaders_fn
+  let connect: awsmfa_SCardConnect_fn
+  let disconnect: awsmfa_SCardDisconnect_fn
+  let transmit: awsmfa_SCardTransmit_fn
+
+  /// The library, or nil when libpcsclite.so.1 is not installed.
+  nonisolated(unsafe) static let shared: PCSCLibrary? = load()
+
+  static func load() -> PCSCLibrary? {
+    guard let handle = dlopen("libpcsclite.so.1", RTLD_NOW | RTLD_LOCAL) else { return nil }
+    func symbol<T>(_ name: String, as type: T.Type) -> T? {
+      dlsym(handle, name).map { unsafeBitCast($0, to: type) }
+    }
+    guard
+      let establish = symbol("SCardEstablishContext", as: awsmfa_SCardEstablishContext_fn.self),
+      let release = symbol("SCardReleaseContext", as: awsmfa_SCardReleaseContext_fn.self),
+      let list = symbol("SCardListReaders", as: awsmfa_SCardListReaders_fn.self),
+      let connect = symbol("SCardConnect", as: awsmfa_SCardConnect_fn.self),
+      let disconnect = symbol("SCardDisconnect", as: awsmfa_SCardDisconnect_fn.self),
+      let transmit = symbol("SCardTransmit", as: awsmfa_SCardTransmit_fn.self)
+    else { return nil }
+    return PCSCLibrary(
+      establishContext: establish, releaseContext: release, listReaders: list, connect: connect,
+      disconnect: disconnect, transmit: transmit)
+  }
+}
+
 /// A PC/SC context on pcscd: lists readers and connects to their cards.
 ///
 /// Every libpcsclite call sits in this file, and every return code passes through `check`.
 public final class PCSCContext: CardDirectory, @unchecked Sendable {
   let handle: SCARDCONTEXT
+  let library: PCSCLibrary
   /// How long to keep retrying while another program holds a card exclusively.
   public var sharingRetry: Double = 1.0
 
   /// Establishes a context; throws `.noService` when pcscd is not reachable.
   public init() throws(CardError) {
+    guard let library = PCSCLibrary.shared else { throw .noLibrary }
     var context: SCARDCONTEXT = 0
     try Self.check(
-      SCardEstablishContext(DWORD(SCARD_SCOPE_USER), nil, nil, &context), "open a context")
+      library.establishContext(DWORD(SCARD_SCOPE_USER), nil, nil, &context), "open a context")
     handle = context
+    self.library = library
   }
 
-  deinit { _ = SCardReleaseContext(handle) }
+  deinit { _ = library.releaseContext(handle) }
 
   public func readers() throws(CardError) -> [String] {
     var length: DWORD = 0
-    let sized = SCardListReaders(handle, nil, nil, &length)
+    let sized = library.listReaders(handle, nil, nil, &length)
     if sized == awsmfa_SCARD_E_NO_READERS_AVAILABLE { return [] }
     try Self.check(sized, "list the readers")
     var buffer = [CChar](repeating: 0, count: Int(length) + 1)
-    let listed = SCardListReaders(handle, nil, &buffer, &length)
+    let listed = library.listReaders(handle, nil, &buffer, &length)
     if listed == awsmfa_SCARD_E_NO_READERS_AVAILABLE { return [] }
     try Self.check(listed, "list the readers")
     // A multi-string: names separated by NUL, ended by an empty name.
@@ -41,7 +75,7 @@ public final class PCSCContext: CardDirectory, @unchecked Sendable {
     var active: DWORD = 0
     let deadline = Self.monotonic() + sharingRetry
     while true {
-      let result = SCardConnect(
+      let result = library.connect(
         handle, reader, DWORD(SCARD_SHARE_SHARED), awsmfa_SCARD_PROTOCOL_ANY, &card, &active)
       // scdaemon and friends let go of a card between their own transactions: wait a little.
       if result == awsmfa_SCARD_E_SHARING_VIOLATION, Self.monotonic() < deadline {
@@ -107,13 +141,15 @@ public final class PCSCReader: CardConnection, @unchecked Sendable {
     self.name = name
   }
 
-  deinit { _ = SCardDisconnect(handle, DWORD(SCARD_LEAVE_CARD)) }
+  deinit { _ = context.library.disconnect(handle, DWORD(SCARD_LEAVE_CARD)) }
 
   public func transmit(_ apdu: [UInt8]) throws(CardError) -> [UInt8] {
     var response = [UInt8](repeating: 0, count: 4096)
     var length = DWORD(response.count)
-    let pci = activeProtocol == awsmfa_SCARD_PROTOCOL_T0 ? awsmfa_pci_t0() : awsmfa_pci_t1()
-    let result = SCardTransmit(handle, pci, apdu, DWORD(apdu.count), nil, &response, &length)
+    // What SCARD_PCI_T0/T1 point to inside the library: the protocol and the struct's size.
+    var pci = SCARD_IO_REQUEST(
+      dwProtocol: activeProtocol, cbPciLength: DWORD(MemoryLayout<SCARD_IO_REQUEST>.size))
+    let result = context.library.transmit(handle, &pci, apdu, DWORD(apdu.count), nil, &response, &length)
     try PCSCContext.check(result, "exchange data with the card", reader: name)
     // Every card answer ends with a status word; nothing at all means the card went away.
     guard length >= 2 else { throw .removed(reader: name) }

@@ -1,5 +1,3 @@
-import Foundation
-
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -59,7 +57,7 @@ public struct Cue: Sendable {
     if let terminal = Terminal.open() {
       terminal.say(text)
     } else {
-      FileHandle.standardError.write(Data(text.utf8))
+      FileIO.write(fd: 2, text)
     }
   }
 }

@@ -138,3 +138,15 @@ public struct KeyLocator {
 
   var wanted: String { AccountMatch.wanted(oathAccount: oathAccount, mfaSerial: mfaSerial) }
 }
+
+extension OATHKey {
+  /// The credential's code for the time step containing `time`: the one CALCULATE ALL already
+  /// gave when it applies, else a CALCULATE (after `cue`, when the credential wants a touch).
+  public func code(at time: Int64, cue: (String) -> Void) throws(OATHError) -> String {
+    if entry.name.period == 30, time / 30 == listedStep, let code = entry.code { return code }
+    if entry.touch { cue("Touch your YubiKey…\n") }
+    return try session.calculate(
+      name: entry.name.raw, challenge: OATHCode.challenge(time: time, period: entry.name.period),
+      touch: entry.touch)
+  }
+}

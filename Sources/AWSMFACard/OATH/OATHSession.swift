@@ -1,5 +1,3 @@
-import Crypto
-
 /// What SELECT tells about the OATH applet.
 public struct OATHSelection: Sendable, Equatable {
   /// Firmware version, e.g. [5, 4, 3].
@@ -13,30 +11,25 @@ public struct OATHSelection: Sendable, Equatable {
 
   /// Whether CALCULATE and LIST need VALIDATE first.
   public var isLocked: Bool { challenge != nil }
-
-  /// The id ykman shows: base64 of the first 16 bytes of SHA-256(salt), without padding.
-  public var deviceID: String {
-    let digest = Array(SHA256.hash(data: salt).prefix(16))
-    return String(Base64.encode(digest).filter { $0 != "=" })
-  }
 }
 
-/// A YKOATH conversation with one card: SELECT first, then the other commands.
+/// A YKOATH conversation with one card: SELECT first, then the other commands. VALIDATE and PUT,
+/// which need HMAC and hashing, are added by AWSMFACore (this module links no cryptography).
 public final class OATHSession {
-  static let aid: [UInt8] = [0xA0, 0x00, 0x00, 0x05, 0x27, 0x21, 0x01]
+  package static let aid: [UInt8] = [0xA0, 0x00, 0x00, 0x05, 0x27, 0x21, 0x01]
   // Instructions and tags of the YKOATH specification.
-  static let put: UInt8 = 0x01, delete: UInt8 = 0x02, list: UInt8 = 0xA1, calculate: UInt8 = 0xA2
-  static let validate: UInt8 = 0xA3, calculateAll: UInt8 = 0xA4
-  static let tagName: UInt8 = 0x71, tagNameList: UInt8 = 0x72, tagKey: UInt8 = 0x73
-  static let tagChallenge: UInt8 = 0x74, tagResponse: UInt8 = 0x75, tagTruncated: UInt8 = 0x76
-  static let tagHOTP: UInt8 = 0x77, tagProperty: UInt8 = 0x78, tagVersion: UInt8 = 0x79
-  static let tagAlgorithm: UInt8 = 0x7B, tagTouch: UInt8 = 0x7C
+  package static let put: UInt8 = 0x01, delete: UInt8 = 0x02, list: UInt8 = 0xA1, calculate: UInt8 = 0xA2
+  package static let validate: UInt8 = 0xA3, calculateAll: UInt8 = 0xA4
+  package static let tagName: UInt8 = 0x71, tagNameList: UInt8 = 0x72, tagKey: UInt8 = 0x73
+  package static let tagChallenge: UInt8 = 0x74, tagResponse: UInt8 = 0x75, tagTruncated: UInt8 = 0x76
+  package static let tagHOTP: UInt8 = 0x77, tagProperty: UInt8 = 0x78, tagVersion: UInt8 = 0x79
+  package static let tagAlgorithm: UInt8 = 0x7B, tagTouch: UInt8 = 0x7C
 
-  let transport: APDUTransport
+  package let transport: APDUTransport
   /// A name for the key in messages (serial or reader).
   public var label: String
   /// Random bytes for our half of the mutual challenge (fixed in tests).
-  var randomBytes: (Int) -> [UInt8] = { count in
+  package var randomBytes: (Int) -> [UInt8] = { count in
     var generator = SystemRandomNumberGenerator()
     return (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
   }
@@ -59,24 +52,6 @@ public final class OATHSession {
       version: items.first(Self.tagVersion) ?? [], salt: salt,
       challenge: items.first(Self.tagChallenge),
       algorithm: algorithm)
-  }
-
-  /// Unlocks the applet with the derived password `key`, and checks that the card knows it too.
-  public func validate(key: [UInt8], selection: OATHSelection) throws(OATHError) {
-    guard let challenge = selection.challenge else { return }
-    let ours = randomBytes(8)
-    let data = TLV.encode([
-      TLV(Self.tagResponse, OATHPassword.hmac(selection.algorithm, key: key, message: challenge)),
-      TLV(Self.tagChallenge, ours),
-    ])
-    let response = try send(APDU(ins: Self.validate, data: data), "VALIDATE")
-    // 6984 is the specification's "wrong response"; some firmware answers 6A80.
-    if response.status == 0x6984 || response.status == 0x6A80 { throw .wrongPassword(key: label) }
-    let items = try check(response, "VALIDATE")
-    let expected = OATHPassword.hmac(selection.algorithm, key: key, message: ours)
-    guard let answer = items.first(Self.tagResponse), OATHPassword.equal(answer, expected) else {
-      throw .cardNotAuthentic(key: label)
-    }
   }
 
   /// Every credential id with its type and algorithm.
@@ -136,23 +111,6 @@ public final class OATHSession {
     return try OATHCode.format(truncated: value)
   }
 
-  /// Stores a credential (replacing one of the same name).
-  public func put(
-    name: String, type: OATHType = .totp, algorithm: OATHAlgorithm = .sha1, digits: Int = 6,
-    secret: [UInt8], requireTouch: Bool = false
-  ) throws(OATHError) {
-    var data = TLV.encode([
-      TLV(Self.tagName, Array(name.utf8)),
-      TLV(
-        Self.tagKey,
-        [type.rawValue | algorithm.rawValue, UInt8(clamping: digits)]
-          + OATHPassword.shortenSecret(secret, algorithm)),
-    ])
-    // The property tag is the one item without a length byte.
-    if requireTouch { data += [Self.tagProperty, 0x02] }
-    _ = try check(send(APDU(ins: Self.put, data: data), "PUT"), "PUT")
-  }
-
   /// Removes the credential `name`.
   public func delete(name: String) throws(OATHError) {
     let response = try send(
@@ -161,7 +119,7 @@ public final class OATHSession {
     _ = try check(response, "DELETE")
   }
 
-  private func send(_ apdu: APDU, _ command: String) throws(OATHError) -> APDUResponse {
+  package func send(_ apdu: APDU, _ command: String) throws(OATHError) -> APDUResponse {
     do {
       return try transport.send(apdu)
     } catch {
@@ -169,7 +127,7 @@ public final class OATHSession {
     }
   }
 
-  private func check(_ response: APDUResponse, _ command: String) throws(OATHError) -> [TLV] {
+  package func check(_ response: APDUResponse, _ command: String) throws(OATHError) -> [TLV] {
     if response.status == 0x6982 { throw .passwordRequired(key: label) }
     guard response.isSuccess else { throw .status(command: command, status: response.status) }
     do {

@@ -14,6 +14,8 @@ public protocol CardDirectory {
 
 /// Why a card could not be reached or did not answer; each description is one sentence.
 public enum CardError: Error, Sendable, Equatable, CustomStringConvertible {
+  /// libpcsclite.so.1 is not installed.
+  case noLibrary
   /// pcscd (the PC/SC daemon) is not reachable.
   case noService
   /// pcscd knows no reader.
@@ -33,6 +35,8 @@ public enum CardError: Error, Sendable, Equatable, CustomStringConvertible {
 
   public var description: String {
     switch self {
+    case .noLibrary:
+      return "The PC/SC library (libpcsclite.so.1) is not installed, so no YubiKey can be read."
     case .noService:
       return "Cannot reach pcscd, the PC/SC daemon that talks to smart cards and YubiKeys."
     case .noReaders:
@@ -58,6 +62,7 @@ public enum CardError: Error, Sendable, Equatable, CustomStringConvertible {
   /// What the user can do about it, for the command line to append.
   public var hint: String? {
     switch self {
+    case .noLibrary: return "Install it with `apt install libpcsclite1 pcscd`."
     case .noService: return "Is pcscd running? (systemctl start pcscd.socket)"
     case .sharingViolation: return "Release it with `gpgconf --kill scdaemon`, then try again."
     case .removed: return "Plug the YubiKey back in and try again."

@@ -1,0 +1,42 @@
+import AWSMFAKit
+
+/// `awsmfa code PROFILE` as the front binary serves it: config, PC/SC and two APDUs, without
+/// Foundation, cryptography or argument parsing, so a code costs about what the card does.
+///
+/// A password-protected applet (VALIDATE needs HMAC) and every failure that happens before the
+/// card was asked for the code go to the full CLI, which reports them; nothing is asked twice.
+public enum FastCode {
+  /// Seconds before the end of a period at which the next code is printed instead.
+  public static let margin: Int64 = 5
+
+  /// The exit status after printing the code (or a card failure), or nil when the full CLI must
+  /// handle the call.
+  public static func run(arguments: [String], environment: Environment, now: () -> Int64) -> Int32? {
+    guard arguments.count == 2, arguments[0] == "code", !arguments[1].hasPrefix("-"),
+      let config = try? SharedConfig.load(environment: environment),
+      let profile = try? config.resolve(arguments[1]),
+      profile.mfaSerial != nil || profile.oathAccount != nil,
+      let directory = try? PCSCContext()
+    else { return nil }
+    let locator = KeyLocator(
+      oathAccount: profile.oathAccount, mfaSerial: profile.mfaSerial,
+      wantedSerial: profile.yubikeySerial,
+      unlock: { (session, _) throws(OATHError) in throw .passwordRequired(key: session.label) })
+    guard case .found(let key)? = try? locator.locate(in: directory, time: now()) else { return nil }
+    let time = now()
+    let period = Int64(key.entry.name.period)
+    let left = period - time % period
+    var at = time
+    if left < margin {
+      FileIO.write(fd: 2, "awsmfa: the current code expires in \(left) s; this is the next one.\n")
+      at = time + period
+    }
+    do {
+      let code = try key.code(at: at, cue: { Cue.show($0) })
+      return FileIO.write(fd: 1, code + "\n") ? 0 : 74
+    } catch {
+      FileIO.write(fd: 2, "awsmfa: " + error.description + (error.hint.map { " " + $0 } ?? "") + "\n")
+      return 69
+    }
+  }
+}

@@ -22,11 +22,8 @@ let package = Package(
       pkgConfig: "libkeyutils",
       providers: [.apt(["libkeyutils-dev"])]
     ),
-    // Headers only: libpcsclite is loaded with dlopen (no pkg-config, whose flags would link it).
-    .systemLibrary(
-      name: "CPCSCLite",
-      providers: [.apt(["libpcsclite-dev"])]
-    ),
+    // No pkg-config: libpcsclite is loaded with dlopen (see shim.h), never linked.
+    .systemLibrary(name: "CPCSCLite"),
     .systemLibrary(
       name: "CQRencode",
       pkgConfig: "libqrencode",

@@ -39,7 +39,7 @@ struct PCSCLibrary {
 ///
 /// Every libpcsclite call sits in this file, and every return code passes through `check`.
 public final class PCSCContext: CardDirectory, @unchecked Sendable {
-  let handle: SCARDCONTEXT
+  let handle: awsmfa_SCARDCONTEXT
   let library: PCSCLibrary
   /// How long to keep retrying while another program holds a card exclusively.
   public var sharingRetry: Double = 1.0
@@ -47,9 +47,9 @@ public final class PCSCContext: CardDirectory, @unchecked Sendable {
   /// Establishes a context; throws `.noService` when pcscd is not reachable.
   public init() throws(CardError) {
     guard let library = PCSCLibrary.shared else { throw .noLibrary }
-    var context: SCARDCONTEXT = 0
+    var context: awsmfa_SCARDCONTEXT = 0
     try Self.check(
-      library.establishContext(DWORD(SCARD_SCOPE_USER), nil, nil, &context), "open a context")
+      library.establishContext(awsmfa_SCARD_SCOPE_USER, nil, nil, &context), "open a context")
     handle = context
     self.library = library
   }
@@ -57,7 +57,7 @@ public final class PCSCContext: CardDirectory, @unchecked Sendable {
   deinit { _ = library.releaseContext(handle) }
 
   public func readers() throws(CardError) -> [String] {
-    var length: DWORD = 0
+    var length: awsmfa_DWORD = 0
     let sized = library.listReaders(handle, nil, nil, &length)
     if sized == awsmfa_SCARD_E_NO_READERS_AVAILABLE { return [] }
     try Self.check(sized, "list the readers")
@@ -71,12 +71,12 @@ public final class PCSCContext: CardDirectory, @unchecked Sendable {
   }
 
   public func connect(_ reader: String) throws(CardError) -> any CardConnection {
-    var card: SCARDHANDLE = 0
-    var active: DWORD = 0
+    var card: awsmfa_SCARDHANDLE = 0
+    var active: awsmfa_DWORD = 0
     let deadline = Self.monotonic() + sharingRetry
     while true {
       let result = library.connect(
-        handle, reader, DWORD(SCARD_SHARE_SHARED), awsmfa_SCARD_PROTOCOL_ANY, &card, &active)
+        handle, reader, awsmfa_SCARD_SHARE_SHARED, awsmfa_SCARD_PROTOCOL_ANY, &card, &active)
       // scdaemon and friends let go of a card between their own transactions: wait a little.
       if result == awsmfa_SCARD_E_SHARING_VIOLATION, Self.monotonic() < deadline {
         usleep(50_000)
@@ -88,13 +88,13 @@ public final class PCSCContext: CardDirectory, @unchecked Sendable {
   }
 
   /// Turns a PC/SC return code into a `CardError` (nothing for success).
-  static func check(_ code: LONG, _ operation: String, reader: String = "the reader")
+  static func check(_ code: awsmfa_LONG, _ operation: String, reader: String = "the reader")
     throws(CardError)
   {
     switch code {
     case awsmfa_SCARD_S_SUCCESS:
       return
-    case awsmfa_SCARD_E_NO_SERVICE, awsmfa_SCARD_E_NO_SERVICE_2:
+    case awsmfa_SCARD_E_NO_SERVICE, awsmfa_SCARD_E_SERVICE_STOPPED:
       throw .noService
     case awsmfa_SCARD_E_NO_READERS_AVAILABLE, awsmfa_SCARD_E_UNKNOWN_READER,
       awsmfa_SCARD_E_READER_UNAVAILABLE:
@@ -102,7 +102,8 @@ public final class PCSCContext: CardDirectory, @unchecked Sendable {
     case awsmfa_SCARD_E_NO_SMARTCARD, awsmfa_SCARD_W_UNPOWERED_CARD:
       throw .noCard(reader: reader)
     case awsmfa_SCARD_W_REMOVED_CARD, awsmfa_SCARD_W_RESET_CARD, awsmfa_SCARD_W_UNRESPONSIVE_CARD,
-      notTransacted, commError, commDataLost, invalidHandle:
+      awsmfa_SCARD_E_NOT_TRANSACTED, awsmfa_SCARD_F_COMM_ERROR, awsmfa_SCARD_E_COMM_DATA_LOST,
+      awsmfa_SCARD_E_INVALID_HANDLE:
       throw .removed(reader: reader)
     case awsmfa_SCARD_E_SHARING_VIOLATION:
       throw .sharingViolation(reader: reader)
@@ -112,12 +113,6 @@ public final class PCSCContext: CardDirectory, @unchecked Sendable {
       throw .pcsc(operation: operation, code: Int64(code))
     }
   }
-
-  // Return codes shim.h does not export (plain values; LONG is 64-bit here, so no sign games).
-  static let notTransacted: LONG = 0x8010_0016
-  static let commError: LONG = 0x8010_0013
-  static let commDataLost: LONG = 0x8010_002F
-  static let invalidHandle: LONG = 0x8010_0003
 
   static func monotonic() -> Double {
     var now = timespec()
@@ -129,27 +124,27 @@ public final class PCSCContext: CardDirectory, @unchecked Sendable {
 /// A shared connection to the card in one reader; disconnects (leaving the card as is) on release.
 public final class PCSCReader: CardConnection, @unchecked Sendable {
   let context: PCSCContext
-  let handle: SCARDHANDLE
-  let activeProtocol: DWORD
+  let handle: awsmfa_SCARDHANDLE
+  let activeProtocol: awsmfa_DWORD
   /// The reader's PC/SC name.
   public let name: String
 
-  init(context: PCSCContext, handle: SCARDHANDLE, protocol active: DWORD, name: String) {
+  init(context: PCSCContext, handle: awsmfa_SCARDHANDLE, protocol active: awsmfa_DWORD, name: String) {
     self.context = context
     self.handle = handle
     self.activeProtocol = active
     self.name = name
   }
 
-  deinit { _ = context.library.disconnect(handle, DWORD(SCARD_LEAVE_CARD)) }
+  deinit { _ = context.library.disconnect(handle, awsmfa_SCARD_LEAVE_CARD) }
 
   public func transmit(_ apdu: [UInt8]) throws(CardError) -> [UInt8] {
     var response = [UInt8](repeating: 0, count: 4096)
-    var length = DWORD(response.count)
+    var length = awsmfa_DWORD(response.count)
     // What SCARD_PCI_T0/T1 point to inside the library: the protocol and the struct's size.
-    var pci = SCARD_IO_REQUEST(
-      dwProtocol: activeProtocol, cbPciLength: DWORD(MemoryLayout<SCARD_IO_REQUEST>.size))
-    let result = context.library.transmit(handle, &pci, apdu, DWORD(apdu.count), nil, &response, &length)
+    var pci = awsmfa_SCARD_IO_REQUEST(
+      dwProtocol: activeProtocol, cbPciLength: awsmfa_DWORD(MemoryLayout<awsmfa_SCARD_IO_REQUEST>.size))
+    let result = context.library.transmit(handle, &pci, apdu, awsmfa_DWORD(apdu.count), nil, &response, &length)
     try PCSCContext.check(result, "exchange data with the card", reader: name)
     // Every card answer ends with a status word; nothing at all means the card went away.
     guard length >= 2 else { throw .removed(reader: name) }

@@ -7,7 +7,7 @@ function __awsmfa_refresh
     # At most one try a minute; set first, so that a failure or Ctrl-C also waits.
     set -g __awsmfa_retry_at (math $argv[1] + 60)
     # stdout is the payload; stderr comes through a builtin that marks its lines with \x1e.
-    set -l lines (command awsmfa env $AWSMFA_PROFILE --format fish 2>| string replace -r '^' \x1e)
+    set -l lines (command awsmfa env --format fish -- $AWSMFA_PROFILE 2>| string replace -r '^' \x1e)
     set -l rc $pipestatus[1]
     set -l err (string replace -rf '^\x1e(?:awsmfa: )?' '' -- $lines)
     set -l out (string match -rv '^\x1e' -- $lines)

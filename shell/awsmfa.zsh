@@ -19,7 +19,7 @@ _awsmfa_refresh() {
     IFS= read -r -d '' rc
     IFS= read -r -d '' out
   } < <(
-    { out=$(command awsmfa env "$AWSMFA_PROFILE" --format zsh); rc=$?; } 2>&1
+    { out=$(command awsmfa env --format zsh -- "$AWSMFA_PROFILE"); rc=$?; } 2>&1
     printf '\0%s\0%s\0' "$rc" "$out"
   )
   if [[ $rc == 0 && -n $out ]]; then

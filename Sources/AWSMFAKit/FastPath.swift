@@ -12,7 +12,7 @@ public enum FastPath {
     }
   }
 
-  /// Recognises `env PROFILE [--format F]` (either order, `--format=F` too); nil for anything
+  /// Recognises `env PROFILE [--format F]` (either order, `--format=F` too, `-- PROFILE`); nil for anything
   /// else, which the full CLI then parses and reports.
   public static func recognise(_ arguments: [String]) -> Request? {
     guard arguments.first == "env" else { return nil }
@@ -20,7 +20,11 @@ public enum FastPath {
     var format: OutputFormat?
     var rest = arguments.dropFirst()[...]
     while let word = rest.popFirst() {
-      if word == "--format" || word == "-f" {
+      if word == "--" {
+        // Everything after `--` is positional: a profile may be named `-e`.
+        guard profile == nil, rest.count == 1, let last = rest.popFirst() else { return nil }
+        profile = last
+      } else if word == "--format" || word == "-f" {
         guard let value = rest.popFirst(), let parsed = OutputFormat(rawValue: value), format == nil
         else { return nil }
         format = parsed

@@ -75,5 +75,8 @@ import Testing
     #expect(FastPath.recognise(["env"]) == nil)
     #expect(FastPath.recognise(["list"]) == nil)
     #expect(FastPath.recognise(["env", "a", "b"]) == nil)
+    #expect(FastPath.recognise(["env", "--format", "zsh", "--", "-e"]) == .init(profile: "-e", format: .zsh))
+    #expect(FastPath.recognise(["env", "--", "-e", "x"]) == nil)
+    #expect(FastPath.recognise(["env", "a", "--", "b"]) == nil)
   }
 }

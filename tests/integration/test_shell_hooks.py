@@ -176,7 +176,7 @@ def test_credentials_near_expiry_are_refreshed_at_the_next_prompt(shell, open_sh
     sh.send(set_expires(shell, 30))
     # The prompt after that line refreshed: the real expiry is back, from one `env` start.
     assert sh.var("AWSMFA_EXPIRES") == expires
-    assert shim.starts()[-1] == f"env base --format {shell}"
+    assert shim.starts()[-1] == f"env --format {shell} -- base"
     assert sum(s.startswith("env") for s in shim.starts()) == 2
 
 
@@ -236,7 +236,7 @@ def test_installing_twice_is_a_no_op(shell, open_shell, shim, run, sts):
     starts = len(shim.starts())
     sh.send(set_expires(shell, 30))
     sh.ask("true")
-    assert shim.starts()[starts:] == [f"env base --format {shell}"], "one refresh, not one per install"
+    assert shim.starts()[starts:] == [f"env --format {shell} -- base"], "one refresh, not one per install"
 
 
 @pytest.mark.parametrize("shell", SHELLS)

@@ -25,7 +25,7 @@ install: build
 	@[ -f completions/awsmfa.fish ] && install -D -m 0644 completions/awsmfa.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/awsmfa.fish || true
 
 # Debug builds for tests (a release build takes 10+ minutes on two cores).
-test: test-deps
+test: test-deps lint
 	$(SWIFT) build
 	$(SWIFT) test
 	python3 -m pytest tests/integration -q -p no:cacheprovider

@@ -11,7 +11,8 @@ public enum FastCode {
 
   /// The exit status after printing the code (or a card failure), or nil when the full CLI must
   /// handle the call.
-  public static func run(arguments: [String], environment: Environment, now: () -> Int64) -> Int32? {
+  public static func run(arguments: [String], environment: Environment, now: () -> Int64) -> Int32?
+  {
     guard arguments.count == 2, arguments[0] == "code", !arguments[1].hasPrefix("-"),
       let config = try? SharedConfig.load(environment: environment),
       let profile = try? config.resolve(arguments[1]),
@@ -22,7 +23,9 @@ public enum FastCode {
       oathAccount: profile.oathAccount, mfaSerial: profile.mfaSerial,
       wantedSerial: profile.yubikeySerial,
       unlock: { (session, _) throws(OATHError) in throw .passwordRequired(key: session.label) })
-    guard case .found(let key)? = try? locator.locate(in: directory, time: now()) else { return nil }
+    guard case .found(let key)? = try? locator.locate(in: directory, time: now()) else {
+      return nil
+    }
     let time = now()
     let period = Int64(key.entry.name.period)
     let left = period - time % period
@@ -35,7 +38,8 @@ public enum FastCode {
       let code = try key.code(at: at, cue: { Cue.show($0) })
       return FileIO.write(fd: 1, code + "\n") ? 0 : 74
     } catch {
-      FileIO.write(fd: 2, "awsmfa: " + error.description + (error.hint.map { " " + $0 } ?? "") + "\n")
+      FileIO.write(
+        fd: 2, "awsmfa: " + error.description + (error.hint.map { " " + $0 } ?? "") + "\n")
       return 69
     }
   }

@@ -58,6 +58,7 @@ public enum FastPath {
     let exports = Exports(
       credentials: credentials, profile: profile.name, region: profile.region,
       refreshWindow: profile.refreshWindow)
-    return ShellRenderer.render(exports, format: request.format ?? .default(environment: environment))
+    return ShellRenderer.render(
+      exports, format: request.format ?? .default(environment: environment))
   }
 }

@@ -14,6 +14,9 @@ struct AWSMFA: AsyncParsableCommand {
       answer, 77 STS refused, 78 configuration, 130 interrupted.
       """,
     version: "0.1.0",
-    subcommands: [Env.self, Unset.self, Code.self, Exec.self, List.self, Clear.self, Hook.self, Completion.self, Doctor.self, Device.self]
+    subcommands: [
+      Env.self, Unset.self, Code.self, Exec.self, List.self, Clear.self, Hook.self, Completion.self,
+      Doctor.self, Device.self,
+    ]
   )
 }

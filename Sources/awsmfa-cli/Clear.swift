@@ -8,7 +8,8 @@ struct Clear: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Remove cached sessions: of the PROFILEs named, or all of them with --all.")
 
-  @Argument(help: "Profiles whose cached credentials (and, for a source profile, MFA session) to remove.")
+  @Argument(
+    help: "Profiles whose cached credentials (and, for a source profile, MFA session) to remove.")
   var profiles: [String] = []
 
   @Flag(help: "Remove every cached session and remembered OATH password key.")
@@ -16,7 +17,10 @@ struct Clear: ParsableCommand {
 
   func validate() throws {
     if all == !profiles.isEmpty {
-      throw ValidationError(all ? "Give either --all or PROFILEs, not both." : "Name the PROFILEs to clear, or pass --all.")
+      throw ValidationError(
+        all
+          ? "Give either --all or PROFILEs, not both."
+          : "Name the PROFILEs to clear, or pass --all.")
     }
   }
 
@@ -36,7 +40,9 @@ struct Clear: ParsableCommand {
           targets.insert(profile.targetIdentity)
           if profile.roles.isEmpty { targets.insert(profile.sessionIdentity) }
         }
-        removed = try store.remove { targets.contains($0) || ($0.kind == .role && profiles.contains($0.profile)) }
+        removed = try store.remove {
+          targets.contains($0) || ($0.kind == .role && profiles.contains($0.profile))
+        }
       }
       store.evictExpired(now: epochNow())
       Stderr.line("awsmfa: removed \(removed) cached session\(removed == 1 ? "" : "s").")

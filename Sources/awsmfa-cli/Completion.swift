@@ -78,11 +78,13 @@ struct CommandTable {
       }
       return Option(
         names: names, takesValue: argument["kind"] as? String == "option",
-        values: argument["allValues"] as? [String] ?? [], help: argument["abstract"] as? String ?? "")
+        values: argument["allValues"] as? [String] ?? [],
+        help: argument["abstract"] as? String ?? "")
     }
     return CommandTable(
       name: command["commandName"] as? String ?? "", help: command["abstract"] as? String ?? "",
-      options: options, takesProfile: ["profile", "profiles"].contains(positional?["valueName"] as? String),
+      options: options,
+      takesProfile: ["profile", "profiles"].contains(positional?["valueName"] as? String),
       takesProfiles: positional?["valueName"] as? String == "profiles",
       positionalValues: positional?["allValues"] as? [String] ?? [])
   }

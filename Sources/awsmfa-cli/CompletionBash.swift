@@ -9,7 +9,8 @@ extension CompletionScript {
       let valued = command.options.filter(\.takesValue).flatMap(\.names)
       let words = command.options.flatMap(\.names) + command.positionalValues
       table += "    \(command.name)) words='\(words.joined(separator: " "))'"
-      table += " valued='\(valued.joined(separator: " "))' profile=\(command.takesProfiles ? 2 : command.takesProfile ? 1 : 0) ;;\n"
+      table +=
+        " valued='\(valued.joined(separator: " "))' profile=\(command.takesProfiles ? 2 : command.takesProfile ? 1 : 0) ;;\n"
     }
     var values = ""
     for command in tree {

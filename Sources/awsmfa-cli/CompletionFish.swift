@@ -4,7 +4,8 @@ extension CompletionScript {
   static func fish(_ tree: [CommandTable]) -> String {
     var lines = ""
     for command in tree {
-      lines += "complete -c awsmfa -n __fish_use_subcommand -a \(command.name)"
+      lines +=
+        "complete -c awsmfa -n __fish_use_subcommand -a \(command.name)"
         + " -d \(fishQuote(command.help))\n"
     }
     for command in tree {
@@ -15,14 +16,17 @@ extension CompletionScript {
           line += name.hasPrefix("--") ? " -l \(name.dropFirst(2))" : " -s \(name.dropFirst())"
         }
         if option.takesValue {
-          line += option.values.isEmpty ? " -r" : " -x -a \(fishQuote(option.values.joined(separator: " ")))"
+          line +=
+            option.values.isEmpty
+            ? " -r" : " -x -a \(fishQuote(option.values.joined(separator: " ")))"
         }
         lines += line + " -d \(fishQuote(option.help))\n"
       }
       if command.takesProfile {
         lines += "complete -c awsmfa \(seen) -a '(__awsmfa_profiles)'\n"
       } else if !command.positionalValues.isEmpty {
-        lines += "complete -c awsmfa \(seen) -a \(fishQuote(command.positionalValues.joined(separator: " ")))\n"
+        lines +=
+          "complete -c awsmfa \(seen) -a \(fishQuote(command.positionalValues.joined(separator: " ")))\n"
       }
     }
     return #"""
@@ -43,6 +47,8 @@ extension CompletionScript {
 
   /// `text` in single quotes for fish.
   static func fishQuote(_ text: String) -> String {
-    "'" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
+    "'"
+      + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'")
+      + "'"
   }
 }

@@ -2,13 +2,15 @@
 extension CompletionScript {
   /// The script for `completions/_awsmfa`.
   static func zsh(_ tree: [CommandTable]) -> String {
-    let commands = tree.map { "    \(zshQuote($0.name + ":" + zshDescription($0.help)))\n" }.joined()
+    let commands = tree.map { "    \(zshQuote($0.name + ":" + zshDescription($0.help)))\n" }
+      .joined()
     var cases = ""
     for command in tree {
       var specs: [String] = []
       for option in command.options {
         let exclusive = option.names.count > 1 ? "(\(option.names.joined(separator: " ")))" : ""
-        let names = option.names.count > 1 ? "{\(option.names.joined(separator: ","))}" : option.names[0]
+        let names =
+          option.names.count > 1 ? "{\(option.names.joined(separator: ","))}" : option.names[0]
         var tail = "[\(zshDescription(option.help))]"
         if option.takesValue {
           let action = option.values.isEmpty ? " " : "(\(option.values.joined(separator: " ")))"
@@ -21,7 +23,8 @@ extension CompletionScript {
       } else if !command.positionalValues.isEmpty {
         specs.append(zshQuote("1:value:(\(command.positionalValues.joined(separator: " ")))"))
       }
-      cases += "        \(command.name)) _arguments -s \\\n          "
+      cases +=
+        "        \(command.name)) _arguments -s \\\n          "
         + specs.joined(separator: " \\\n          ") + " ;;\n"
     }
     return #"""

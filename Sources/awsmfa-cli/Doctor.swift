@@ -30,7 +30,9 @@ struct Doctor: AsyncParsableCommand {
       let config = try SharedConfig.load(environment: environment)
       let count = config.profileNames.count
       let exists = FileManager.default.fileExists(atPath: config.configPath)
-      report.pass("config: \(config.configPath)\(exists ? "" : " (absent)") and \(config.credentialsPath) parsed, \(count) profile\(count == 1 ? "" : "s")")
+      report.pass(
+        "config: \(config.configPath)\(exists ? "" : " (absent)") and \(config.credentialsPath) parsed, \(count) profile\(count == 1 ? "" : "s")"
+      )
       return config
     } catch {
       report.fail("config: \(error)", fix: "fix the line named, or move the file aside")
@@ -45,15 +47,23 @@ struct Doctor: AsyncParsableCommand {
       try store.store(probe, payload: "0", expiresAt: epochNow() + 5, now: epochNow())
       try store.remove { $0 == probe }
       let entries = try store.list()
-      report.pass("keyring: @u/\(store.keyringName) usable, \(entries.count) cached entr\(entries.count == 1 ? "y" : "ies")\(Self.quota())")
+      report.pass(
+        "keyring: @u/\(store.keyringName) usable, \(entries.count) cached entr\(entries.count == 1 ? "y" : "ies")\(Self.quota())"
+      )
     } catch {
-      report.fail("keyring: \(error)", fix: "awsmfa works without a cache but asks for a code more often; see README 'Kernel keyring'")
+      report.fail(
+        "keyring: \(error)",
+        fix:
+          "awsmfa works without a cache but asks for a code more often; see README 'Kernel keyring'"
+      )
     }
   }
 
   /// Quota use from /proc/key-users for this uid: keys and bytes used of the maximum.
   static func quota() -> String {
-    guard let text = try? String(contentsOfFile: "/proc/key-users", encoding: .utf8) else { return "" }
+    guard let text = try? String(contentsOfFile: "/proc/key-users", encoding: .utf8) else {
+      return ""
+    }
     let uid = getuid()
     for line in text.split(separator: "\n") {
       let fields = line.split(separator: " ", omittingEmptySubsequences: true)
@@ -67,17 +77,23 @@ struct Doctor: AsyncParsableCommand {
     do {
       let readers = try PCSCContext().readers()
       if readers.isEmpty {
-        report.fail("pcscd: running, but no smart-card reader is connected", fix: "plug in the YubiKey")
+        report.fail(
+          "pcscd: running, but no smart-card reader is connected", fix: "plug in the YubiKey")
       } else {
         let keys = readers.filter { $0.contains("Yubico") || $0.contains("YubiKey") }
-        report.pass("pcscd: \(readers.count) reader\(readers.count == 1 ? "" : "s") (\(keys.count) named like a YubiKey): \(readers.joined(separator: ", "))")
+        report.pass(
+          "pcscd: \(readers.count) reader\(readers.count == 1 ? "" : "s") (\(keys.count) named like a YubiKey): \(readers.joined(separator: ", "))"
+        )
       }
     } catch {
-      report.fail("pcscd: \(error)", fix: error.hint ?? "start pcscd (systemctl start pcscd.socket)")
+      report.fail(
+        "pcscd: \(error)", fix: error.hint ?? "start pcscd (systemctl start pcscd.socket)")
     }
   }
 
-  func checkProfile(_ name: String, config: SharedConfig, environment: Environment, report: inout Report) async {
+  func checkProfile(
+    _ name: String, config: SharedConfig, environment: Environment, report: inout Report
+  ) async {
     let profile: ResolvedProfile
     do {
       profile = try config.resolve(name)
@@ -85,34 +101,46 @@ struct Doctor: AsyncParsableCommand {
       report.fail("profile \(Quote.human(name)): \(error)", fix: "see README 'Configuration'")
       return
     }
-    let chain = ([profile.sourceProfile] + profile.roles.map(\.profile)).map(Quote.human).joined(separator: " -> ")
-    report.pass("profile \(Quote.human(name)): chain \(chain), keys \(Redact.key(profile.keys.accessKeyId)), MFA device \(profile.mfaSerial ?? "none")")
+    let chain = ([profile.sourceProfile] + profile.roles.map(\.profile)).map(Quote.human).joined(
+      separator: " -> ")
+    report.pass(
+      "profile \(Quote.human(name)): chain \(chain), keys \(Redact.key(profile.keys.accessKeyId)), MFA device \(profile.mfaSerial ?? "none")"
+    )
     if !profile.roles.isEmpty, profile.mfaSerial != nil {
-      report.note("roles are assumed with the MFA session, so they last at most 1 h (AWS's role-chaining limit)")
+      report.note(
+        "roles are assumed with the MFA session, so they last at most 1 h (AWS's role-chaining limit)"
+      )
     }
     let endpoint: ServiceEndpoint
     do {
-      endpoint = try ServiceEndpoint.resolve(service: "sts", profile: profile, environment: environment)
+      endpoint = try ServiceEndpoint.resolve(
+        service: "sts", profile: profile, environment: environment)
     } catch {
       report.fail("endpoint: \(error)", fix: "correct the variable or endpoint_url")
       return
     }
     report.pass("endpoint: \(endpoint.url) (signing region \(endpoint.signingRegion))")
     let transport = AsyncHTTPTransport()
-    let client = QueryClient(transport: transport, endpoint: endpoint, service: "sts", version: "2011-06-15", deadline: 10, retries: 0)
+    let client = QueryClient(
+      transport: transport, endpoint: endpoint, service: "sts", version: "2011-06-15", deadline: 10,
+      retries: 0)
     let sent = Date()
     do {
       let answer = try await client.answer(
         "GetCallerIdentity", [],
-        signer: SigningCredentials(accessKeyId: profile.keys.accessKeyId, secretAccessKey: profile.keys.secretAccessKey))
-      let arn = XMLFields.text(of: "Arn", in: String(decoding: answer.body, as: UTF8.self)[...]) ?? "?"
+        signer: SigningCredentials(
+          accessKeyId: profile.keys.accessKeyId, secretAccessKey: profile.keys.secretAccessKey))
+      let arn =
+        XMLFields.text(of: "Arn", in: String(decoding: answer.body, as: UTF8.self)[...]) ?? "?"
       report.pass("keys: STS knows them as \(arn)")
       skew(answer.header("Date"), sent: sent, report: &report)
     } catch {
       if case .clockSkew = error {
         report.fail("clock: \(error)", fix: "fix the system clock (is NTP running?)")
       } else {
-        report.fail("keys: \(error)", fix: "check the access keys of \(Quote.human(profile.sourceProfile)) and the endpoint")
+        report.fail(
+          "keys: \(error)",
+          fix: "check the access keys of \(Quote.human(profile.sourceProfile)) and the endpoint")
       }
     }
     await transport.shutdown()
@@ -125,7 +153,9 @@ struct Doctor: AsyncParsableCommand {
     }
     let offset = Int(sent.timeIntervalSince1970) - Int(server)
     if abs(offset) > 30 {
-      report.fail("clock: this machine is \(abs(offset)) s \(offset > 0 ? "ahead of" : "behind") STS", fix: "fix the system clock (is NTP running?); TOTP codes and signatures depend on it")
+      report.fail(
+        "clock: this machine is \(abs(offset)) s \(offset > 0 ? "ahead of" : "behind") STS",
+        fix: "fix the system clock (is NTP running?); TOTP codes and signatures depend on it")
     } else {
       report.pass("clock: within \(abs(offset)) s of STS")
     }

@@ -9,15 +9,22 @@ extension OutputFormat: ExpressibleByArgument {}
 struct Env: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Print export statements with credentials for PROFILE.",
-    discussion: "bash/zsh: eval \"$(awsmfa env prod)\"; fish: awsmfa env prod --format fish | source")
+    discussion:
+      "bash/zsh: eval \"$(awsmfa env prod)\"; fish: awsmfa env prod --format fish | source")
 
   @Argument(help: "The profile in the AWS config files.")
   var profile: String
 
-  @Option(name: [.short, .long], help: "Output syntax: bash, zsh, fish, json (credential_process) or dotenv. Default: from $SHELL.")
+  @Option(
+    name: [.short, .long],
+    help:
+      "Output syntax: bash, zsh, fish, json (credential_process) or dotenv. Default: from $SHELL.")
   var format: OutputFormat?
 
-  @Option(help: "Lifetime in seconds of the new session (roles: at most 3600 when assumed from the MFA session).")
+  @Option(
+    help:
+      "Lifetime in seconds of the new session (roles: at most 3600 when assumed from the MFA session)."
+  )
   var duration: Int?
 
   @Flag(help: "Fetch new credentials even if cached ones are fresh.")
@@ -62,9 +69,12 @@ struct Env: AsyncParsableCommand {
 
 /// `awsmfa unset`: statements that remove everything `env` set.
 struct Unset: ParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Print statements that remove what env set.")
+  static let configuration = CommandConfiguration(
+    abstract: "Print statements that remove what env set.")
 
-  @Option(name: [.short, .long], help: "Output syntax: bash, zsh, fish, json or dotenv. Default: from $SHELL.")
+  @Option(
+    name: [.short, .long],
+    help: "Output syntax: bash, zsh, fish, json or dotenv. Default: from $SHELL.")
   var format: OutputFormat?
 
   func run() {

@@ -8,7 +8,9 @@ struct Exec: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Run COMMAND with PROFILE's credentials in its environment (execve, no shell).",
     usage: "awsmfa exec [--nest] [--refresh] [--verbose] PROFILE [--] COMMAND [ARG…]",
-    discussion: "Options go before PROFILE; everything after it belongs to COMMAND. COMMAND's exit status is awsmfa's; signals reach it directly.")
+    discussion:
+      "Options go before PROFILE; everything after it belongs to COMMAND. COMMAND's exit status is awsmfa's; signals reach it directly."
+  )
 
   @Argument(help: "The profile in the AWS config files.")
   var profile: String
@@ -27,7 +29,9 @@ struct Exec: AsyncParsableCommand {
 
   func validate() throws {
     if command.first == "--" { return }
-    guard !command.isEmpty else { throw ValidationError("Missing COMMAND: awsmfa exec PROFILE -- COMMAND…") }
+    guard !command.isEmpty else {
+      throw ValidationError("Missing COMMAND: awsmfa exec PROFILE -- COMMAND…")
+    }
   }
 
   func run() async throws {
@@ -39,15 +43,19 @@ struct Exec: AsyncParsableCommand {
     }
     let environment = Environment.current()
     if let outer = environment.nonEmpty("AWSMFA_EXEC"), outer != profile, !nest {
-      Stderr.line("awsmfa: already inside `awsmfa exec \(outer)`; pass --nest to run \(Quote.human(profile)) inside it.")
+      Stderr.line(
+        "awsmfa: already inside `awsmfa exec \(outer)`; pass --nest to run \(Quote.human(profile)) inside it."
+      )
       Foundation.exit(Failure.usage)
     }
     let exports: Exports
     do {
       let resolved = try SharedConfig.load(environment: environment).resolve(profile)
-      let context = try RunContext(profile: resolved, environment: environment, verbose: verbose, code: nil)
+      let context = try RunContext(
+        profile: resolved, environment: environment, verbose: verbose, code: nil)
       defer { context.close() }
-      let credentials = try await context.service.credentials(for: resolved, options: .init(refresh: refresh))
+      let credentials = try await context.service.credentials(
+        for: resolved, options: .init(refresh: refresh))
       exports = Exports(
         credentials: credentials, profile: resolved.name, region: resolved.region,
         refreshWindow: resolved.refreshWindow)

@@ -6,7 +6,8 @@ import Foundation
 /// `awsmfa list`: profiles, their MFA device and role, and cached sessions with time left.
 struct List: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "List profiles, their MFA devices and roles, and cached sessions (no secret is read).")
+    abstract: "List profiles, their MFA devices and roles, and cached sessions (no secret is read)."
+  )
 
   @Flag(help: "Print a JSON array for scripts.")
   var json = false
@@ -30,15 +31,18 @@ struct List: ParsableCommand {
     for name in config.profileNames {
       let profile = try? config.resolve(name)
       let target = profile?.targetIdentity
-      let entry = cached.filter { $0.identity == target && $0.expiresAt > now }.map(\.expiresAt).max()
+      let entry = cached.filter { $0.identity == target && $0.expiresAt > now }.map(\.expiresAt)
+        .max()
       let session = profile.flatMap { p in
-        cached.filter { $0.identity == p.sessionIdentity && $0.expiresAt > now }.map(\.expiresAt).max()
+        cached.filter { $0.identity == p.sessionIdentity && $0.expiresAt > now }.map(\.expiresAt)
+          .max()
       }
       rows.append(
         Row(
           profile: name, mfaSerial: profile?.mfaSerial, role: profile?.roles.last?.roleArn,
           source: profile?.sourceProfile, expires: entry, mfaSessionExpires: session,
-          problem: profile == nil ? (try? config.resolve(name)).map { _ in "" } ?? problem(config, name) : nil))
+          problem: profile == nil
+            ? (try? config.resolve(name)).map { _ in "" } ?? problem(config, name) : nil))
     }
     Stdout.write(json ? Row.json(rows, now: now) : Row.table(rows, now: now))
   }
@@ -66,14 +70,16 @@ struct Row {
   static func left(_ expires: Int64?, now: Int64) -> String {
     guard let expires else { return "-" }
     let seconds = expires - now
-    return seconds >= 3600 ? "\(seconds / 3600)h\(seconds % 3600 / 60)m" : "\(seconds / 60)m\(seconds % 60)s"
+    return seconds >= 3600
+      ? "\(seconds / 3600)h\(seconds % 3600 / 60)m" : "\(seconds / 60)m\(seconds % 60)s"
   }
 
   static func table(_ rows: [Row], now: Int64) -> String {
     let header = ["PROFILE", "MFA DEVICE", "ROLE", "CACHED", "MFA SESSION"]
     let cells = rows.map { row in
       [
-        Quote.visible(row.profile), row.mfaSerial ?? "-", row.role ?? "-", left(row.expires, now: now),
+        Quote.visible(row.profile), row.mfaSerial ?? "-", row.role ?? "-",
+        left(row.expires, now: now),
         row.problem.map { "error: \($0)" } ?? left(row.mfaSessionExpires, now: now),
       ]
     }
@@ -82,7 +88,8 @@ struct Row {
     }
     return ([header] + cells).map { line in
       line.enumerated().map { index, cell in
-        index == line.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+        index == line.count - 1
+          ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
       }.joined(separator: "  ")
     }.joined(separator: "\n") + "\n"
   }
@@ -95,7 +102,8 @@ struct Row {
       fields.append("\"source_profile\":" + (row.source.map(JSONText.quote) ?? "null"))
       fields.append("\"expires\":" + (row.expires.map { String($0) } ?? "null"))
       fields.append("\"seconds_left\":" + (row.expires.map { String($0 - now) } ?? "null"))
-      fields.append("\"mfa_session_expires\":" + (row.mfaSessionExpires.map { String($0) } ?? "null"))
+      fields.append(
+        "\"mfa_session_expires\":" + (row.mfaSessionExpires.map { String($0) } ?? "null"))
       fields.append("\"error\":" + (row.problem.map(JSONText.quote) ?? "null"))
       return "{" + fields.joined(separator: ",") + "}"
     }
@@ -106,7 +114,9 @@ struct Row {
 extension Quote {
   /// `name` as is when it is plain, else quoted with control characters made visible.
   static func visible(_ name: String) -> String {
-    name.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value != 0x7F && $0 != "'" && $0 != "\\" }
+    name.unicodeScalars.allSatisfy {
+      $0.value > 0x20 && $0.value != 0x7F && $0 != "'" && $0 != "\\"
+    }
       ? name : human(name)
   }
 }

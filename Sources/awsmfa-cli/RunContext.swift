@@ -7,8 +7,12 @@ struct RunContext {
   let service: SessionService
   let transport: AsyncHTTPTransport
 
-  init(profile: ResolvedProfile, environment: Environment, verbose: Bool, code: String?, debug: Bool = false) throws {
-    let endpoint = try ServiceEndpoint.resolve(service: "sts", profile: profile, environment: environment)
+  init(
+    profile: ResolvedProfile, environment: Environment, verbose: Bool, code: String?,
+    debug: Bool = false
+  ) throws {
+    let endpoint = try ServiceEndpoint.resolve(
+      service: "sts", profile: profile, environment: environment)
     transport = AsyncHTTPTransport()
     var client = QueryClient(
       transport: transport, endpoint: endpoint, service: "sts", version: "2011-06-15",
@@ -34,10 +38,14 @@ struct RunContext {
 
   /// The first source that applies: --code, mfa_process, a YubiKey holding the account (a key
   /// that is found but fails is an error, not a reason to fall through), a prompt on the terminal.
-  static func codeSource(for profile: ResolvedProfile, code: String?) throws(MFAError) -> any MFACodeSource {
+  static func codeSource(for profile: ResolvedProfile, code: String?) throws(MFAError)
+    -> any MFACodeSource
+  {
     if let code { return FixedCodeSource(code) }
     if let command = profile.mfaProcess { return ProcessCodeSource(command: command) }
-    if let yubikey = try YubiKeyCodeSource.find(profile: profile, peers: yubiKeyPeers()) { return yubikey }
+    if let yubikey = try YubiKeyCodeSource.find(profile: profile, peers: yubiKeyPeers()) {
+      return yubikey
+    }
     if let terminal = Terminal.open() { return TerminalCodeSource(terminal: terminal) }
     throw .noSource(profile: profile.name, device: profile.mfaSerial ?? "-")
   }
@@ -52,7 +60,8 @@ struct RunContext {
 
   /// Seconds one STS call may take, retries included: `AWSMFA_HTTP_TIMEOUT`, default 20.
   static func timeout(_ environment: Environment) -> Double {
-    environment.nonEmpty("AWSMFA_HTTP_TIMEOUT").flatMap(Double.init).map { min(max($0, 1), 300) } ?? 20
+    environment.nonEmpty("AWSMFA_HTTP_TIMEOUT").flatMap(Double.init).map { min(max($0, 1), 300) }
+      ?? 20
   }
 
   func close() {

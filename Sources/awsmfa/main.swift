@@ -11,7 +11,9 @@ import AWSMFAKit
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 // Calls a prompt or a TAB makes are answered here: no config parsing beyond what they need.
-if arguments.first == "hook", arguments.count == 2, let shell = InteractiveShell(rawValue: arguments[1]) {
+if arguments.first == "hook", arguments.count == 2,
+  let shell = InteractiveShell(rawValue: arguments[1])
+{
   exit(FileIO.write(fd: 1, HookScript.text(for: shell)) ? 0 : 74)
 }
 if arguments.first == "__profiles" {
@@ -28,7 +30,8 @@ if arguments.first == "env" {
   // The payload read below is a secret: keep it out of core dumps.
   disableCoreDumps()
   if let text = FastPath.cachedEnv(
-    arguments: arguments, environment: environment, store: KernelKeyring.forEnvironment(environment), now: epochNow())
+    arguments: arguments, environment: environment,
+    store: KernelKeyring.forEnvironment(environment), now: epochNow())
   {
     exit(FileIO.write(fd: 1, text) ? 0 : 74)
   }
@@ -56,7 +59,10 @@ func fullCLIPath() -> String? {
 }
 
 guard let cli = fullCLIPath() else {
-  FileIO.write(fd: 2, "awsmfa: cannot find awsmfa-cli beside this binary or in ../libexec/awsmfa; reinstall awsmfa.\n")
+  FileIO.write(
+    fd: 2,
+    "awsmfa: cannot find awsmfa-cli beside this binary or in ../libexec/awsmfa; reinstall awsmfa.\n"
+  )
   exit(70)
 }
 var argv: [UnsafeMutablePointer<CChar>?] = (["awsmfa"] + arguments).map { strdup($0) } + [nil]

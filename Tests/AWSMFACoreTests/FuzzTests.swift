@@ -38,7 +38,9 @@ struct SeededGenerator: RandomNumberGenerator {
     for round in 0..<20_000 {
       var bytes = Self.valid
       if round % 10 == 0 {
-        bytes = (0..<Int.random(in: 0..<300, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        bytes = (0..<Int.random(in: 0..<300, using: &rng)).map { _ in
+          UInt8.random(in: 0...255, using: &rng)
+        }
       } else {
         for _ in 0..<Int.random(in: 1...8, using: &rng) {
           let at = Int.random(in: 0...bytes.count, using: &rng)
@@ -52,7 +54,9 @@ struct SeededGenerator: RandomNumberGenerator {
       let lines = bytes.filter { $0 == 10 }.count + 1
       do {
         let sections = try INIFile.parse(bytes: bytes, path: "fuzz")
-        let config = SharedConfig(configPath: "c", credentialsPath: "k", configSections: sections, credentialSections: sections)
+        let config = SharedConfig(
+          configPath: "c", credentialsPath: "k", configSections: sections,
+          credentialSections: sections)
         for name in config.profileNames { _ = try? config.resolve(name) }
       } catch {
         #expect((1...lines).contains(error.line), "round \(round): line \(error.line) of \(lines)")
@@ -66,8 +70,12 @@ struct SeededGenerator: RandomNumberGenerator {
     for _ in 0..<50_000 {
       let count = Int.random(in: 0..<64, using: &rng)
       var bytes = (0..<count).map { _ in UInt8.random(in: 0...255, using: &rng) }
-      if !bytes.isEmpty, Bool.random(using: &rng) { bytes[0] = [0x71, 0x74, 0x75, 0x76, 0x77, 0x79][Int(bytes[0] % 6)] }
-      if bytes.count > 1, Bool.random(using: &rng) { bytes[1] = [0x81, 0x82, 0x83, 0xFF][Int(bytes[1] % 4)] }
+      if !bytes.isEmpty, Bool.random(using: &rng) {
+        bytes[0] = [0x71, 0x74, 0x75, 0x76, 0x77, 0x79][Int(bytes[0] % 6)]
+      }
+      if bytes.count > 1, Bool.random(using: &rng) {
+        bytes[1] = [0x81, 0x82, 0x83, 0xFF][Int(bytes[1] % 4)]
+      }
       _ = try? TLV.decode(bytes)
       _ = try? APDUResponse(raw: bytes)
     }
@@ -80,15 +88,20 @@ struct SeededGenerator: RandomNumberGenerator {
     var rng = SeededGenerator(seed: 42)
     let canary = NSTemporaryDirectory() + "awsmfa-canary-\(UUID().uuidString)"
     let specials = [
-      "'", "\"", "\\", "$", "`", "$(touch \(canary))", "`touch \(canary)`", ";touch \(canary);", "&", "|",
-      "\n", "\t", " ", "*", "?", "[", "]", "{", "}", "(", ")", "~", "#", "!", "%", "^", "\r", "é", "\u{1F600}",
+      "'", "\"", "\\", "$", "`", "$(touch \(canary))", "`touch \(canary)`", ";touch \(canary);",
+      "&", "|",
+      "\n", "\t", " ", "*", "?", "[", "]", "{", "}", "(", ")", "~", "#", "!", "%", "^", "\r", "é",
+      "\u{1F600}",
       "\u{FFFD}", "\\'", "'\\''", "\\n", "--", "-e", "=", "\u{7F}", "\u{1B}[31m",
     ]
     var values: [String] = []
     for _ in 0..<3000 {
       var value = ""
       for _ in 0..<Int.random(in: 0..<6, using: &rng) {
-        value += Bool.random(using: &rng) ? (specials.randomElement(using: &rng) ?? "") : String(Int.random(in: 0..<999, using: &rng))
+        value +=
+          Bool.random(using: &rng)
+          ? (specials.randomElement(using: &rng) ?? "")
+          : String(Int.random(in: 0..<999, using: &rng))
       }
       values.append(value)
     }
@@ -105,7 +118,10 @@ struct SeededGenerator: RandomNumberGenerator {
     defer { try? FileManager.default.removeItem(atPath: file) }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = shell == "fish" ? ["fish", "--no-config", file] : shell == "zsh" ? ["zsh", "-f", file] : ["bash", "--norc", file]
+    process.arguments =
+      shell == "fish"
+      ? ["fish", "--no-config", file]
+      : shell == "zsh" ? ["zsh", "-f", file] : ["bash", "--norc", file]
     let pipe = Pipe()
     process.standardOutput = pipe
     try process.run()

@@ -2,8 +2,8 @@ import AWSMFAKit
 import Foundation
 import Testing
 
-@testable import AWSMFACore
 @testable import AWSMFACard
+@testable import AWSMFACore
 
 /// Answers GetCallerIdentity with a fixed ARN.
 struct FixedIdentity: CallerIdentityService {

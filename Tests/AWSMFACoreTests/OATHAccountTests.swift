@@ -1,8 +1,8 @@
 import AWSMFAKit
 import Testing
 
-@testable import AWSMFACore
 @testable import AWSMFACard
+@testable import AWSMFACore
 
 @Suite struct OATHAccountTests {
   static let arn = "arn:aws:iam::123456789012:mfa/alice"

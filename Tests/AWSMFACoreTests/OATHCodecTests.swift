@@ -1,7 +1,7 @@
 import Testing
 
-@testable import AWSMFACore
 @testable import AWSMFACard
+@testable import AWSMFACore
 
 /// A card that answers from a script, recording what it was sent.
 final class ScriptedCard: CardConnection {

@@ -1,8 +1,8 @@
 import Crypto
 import Foundation
 
-@testable import AWSMFACore
 @testable import AWSMFACard
+@testable import AWSMFACore
 
 /// A YubiKey 5 in memory: the OATH and Management applets, enough to test the client against.
 final class FakeYubiKey: CardConnection {

@@ -1,8 +1,8 @@
 import AWSMFAKit
 import Testing
 
-@testable import AWSMFACore
 @testable import AWSMFACard
+@testable import AWSMFACore
 
 @Suite struct OATHSessionTests {
   static let rfcSecret = Array("12345678901234567890".utf8)

@@ -14,13 +14,16 @@ import Testing
       "SCARD_E_TIMEOUT", "SCARD_E_SHARING_VIOLATION", "SCARD_E_NO_SMARTCARD", "SCARD_F_COMM_ERROR",
       "SCARD_E_NOT_TRANSACTED", "SCARD_E_READER_UNAVAILABLE", "SCARD_E_NO_SERVICE",
       "SCARD_E_SERVICE_STOPPED", "SCARD_E_NO_READERS_AVAILABLE", "SCARD_E_COMM_DATA_LOST",
-      "SCARD_W_UNRESPONSIVE_CARD", "SCARD_W_UNPOWERED_CARD", "SCARD_W_RESET_CARD", "SCARD_W_REMOVED_CARD",
+      "SCARD_W_UNRESPONSIVE_CARD", "SCARD_W_UNPOWERED_CARD", "SCARD_W_RESET_CARD",
+      "SCARD_W_REMOVED_CARD",
     ]
-    var source = "#include <PCSC/winscard.h>\n#include \"\(shim)\"\n#include <stddef.h>\n#include <stdio.h>\n"
+    var source =
+      "#include <PCSC/winscard.h>\n#include \"\(shim)\"\n#include <stddef.h>\n#include <stdio.h>\n"
     source += "int main(void) {\n  int bad = 0;\n"
     for name in constants + ["SCARD_PROTOCOL_ANY"] {
       let real = name == "SCARD_PROTOCOL_ANY" ? "(SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1)" : name
-      source += "  if ((long)awsmfa_\(name) != (long)\(real)) { printf(\"\(name)\\n\"); bad = 1; }\n"
+      source +=
+        "  if ((long)awsmfa_\(name) != (long)\(real)) { printf(\"\(name)\\n\"); bad = 1; }\n"
     }
     source += "  return bad;\n}\n"
     source += """
@@ -58,6 +61,8 @@ import Testing
     try process.run()
     let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     process.waitUntilExit()
-    #expect(process.terminationStatus == 0, "shim.h disagrees with pcsc-lite (needs libpcsclite-dev): \(output)")
+    #expect(
+      process.terminationStatus == 0,
+      "shim.h disagrees with pcsc-lite (needs libpcsclite-dev): \(output)")
   }
 }

@@ -31,7 +31,8 @@ func makeConfig(_ config: String, _ credentials: String = "") throws -> SharedCo
     #expect(deeper.sourceProfile == "base")
     #expect(deeper.keys.accessKeyId == "AKIDBASE")
     #expect(deeper.mfaSerial == "arn:aws:iam::1:mfa/alice")
-    #expect(deeper.roles.map(\.roleArn) == ["arn:aws:iam::1:role/admin", "arn:aws:iam::2:role/deep"])
+    #expect(
+      deeper.roles.map(\.roleArn) == ["arn:aws:iam::1:role/admin", "arn:aws:iam::2:role/deep"])
     #expect(deeper.roles[0].externalId == "ext")
     #expect(deeper.roles[0].sessionName == "me")
     #expect(deeper.region == "us-west-2")
@@ -43,17 +44,25 @@ func makeConfig(_ config: String, _ credentials: String = "") throws -> SharedCo
   }
 
   @Test func quotedProfileHeaderKeepsSpaces() throws {
-    let config = try makeConfig("[profile \"my team\"]\nregion = x\n", "[my team]\naws_access_key_id=a\naws_secret_access_key=b\n")
+    let config = try makeConfig(
+      "[profile \"my team\"]\nregion = x\n",
+      "[my team]\naws_access_key_id=a\naws_secret_access_key=b\n")
     #expect(config.profileNames == ["my team"])
     #expect(try config.resolve("my team").region == "x")
   }
 
   @Test(arguments: [
-    ("[profile a]\nrole_arn = r\nsource_profile = b\n[profile b]\nrole_arn = r\nsource_profile = a\n", "a", "loops"),
+    (
+      "[profile a]\nrole_arn = r\nsource_profile = b\n[profile b]\nrole_arn = r\nsource_profile = a\n",
+      "a", "loops"
+    ),
     ("[profile a]\nrole_arn = r\nsource_profile = ghost\n", "a", "ghost"),
     ("[profile a]\nregion = x\n", "a", "no aws_access_key_id"),
     ("[profile a]\nregion = x\n", "zzz", "neither"),
-    ("[profile a]\nrole_arn = r\ncredential_source = Ec2InstanceMetadata\n", "a", "credential_source"),
+    (
+      "[profile a]\nrole_arn = r\ncredential_source = Ec2InstanceMetadata\n", "a",
+      "credential_source"
+    ),
     ("[profile base]\nawsmfa_session_duration = 12\n", "base", "900 to 129600"),
   ])
   func reportsBrokenChains(config: String, profile: String, fragment: String) throws {
@@ -66,12 +75,16 @@ func makeConfig(_ config: String, _ credentials: String = "") throws -> SharedCo
   }
 
   @Test func temporaryKeysAreNotASource() throws {
-    let config = try makeConfig("", "[t]\naws_access_key_id=a\naws_secret_access_key=b\naws_session_token=c\n")
-    #expect(throws: ConfigError.temporarySourceCredentials(profile: "t")) { try config.resolve("t") }
+    let config = try makeConfig(
+      "", "[t]\naws_access_key_id=a\naws_secret_access_key=b\naws_session_token=c\n")
+    #expect(throws: ConfigError.temporarySourceCredentials(profile: "t")) {
+      try config.resolve("t")
+    }
   }
 
   @Test func identityDescriptionRoundTripsOddNames() {
-    let identity = SessionIdentity(kind: .role, profile: "we;ird %name\n", device: "arn:x;y", fingerprint: "00ff")
+    let identity = SessionIdentity(
+      kind: .role, profile: "we;ird %name\n", device: "arn:x;y", fingerprint: "00ff")
     #expect(SessionIdentity(keyDescription: identity.keyDescription) == identity)
     #expect(!identity.keyDescription.contains("\n"))
   }

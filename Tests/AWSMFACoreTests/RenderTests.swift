@@ -8,7 +8,8 @@ import Testing
 
   @Test func posixQuotesEveryValue() {
     let text = ShellRenderer.render(
-      Exports(credentials: credentials, profile: "a'b $(x)", region: "eu-west-1", refreshWindow: 900),
+      Exports(
+        credentials: credentials, profile: "a'b $(x)", region: "eu-west-1", refreshWindow: 900),
       format: .bash)
     #expect(text.hasPrefix("unset AWS_PROFILE;\n"))
     #expect(text.contains("export AWS_SESSION_TOKEN='to'\\''ken';\n"))
@@ -27,15 +28,19 @@ import Testing
 
   @Test func fishEscapesBackslashAndQuote() {
     #expect(ShellQuote.fish("a\\b'c") == "'a\\\\b\\'c'")
-    let text = ShellRenderer.render(Exports(credentials: credentials, profile: "p", region: nil), format: .fish)
+    let text = ShellRenderer.render(
+      Exports(credentials: credentials, profile: "p", region: nil), format: .fish)
     #expect(text.contains("set -gx AWS_SESSION_TOKEN 'to\\'ken';\n"))
     #expect(!text.contains("AWS_REGION"))
   }
 
   @Test func jsonIsCredentialProcessVersion1() {
-    let text = ShellRenderer.render(Exports(credentials: credentials, profile: "p", region: nil), format: .json)
+    let text = ShellRenderer.render(
+      Exports(credentials: credentials, profile: "p", region: nil), format: .json)
     #expect(
-      text == "{\"Version\":1,\"AccessKeyId\":\"ASIAEXAMPLE\",\"SecretAccessKey\":\"se/cr+et\",\"SessionToken\":\"to'ken\",\"Expiration\":\"2026-11-29T03:47:37Z\"}\n")
+      text
+        == "{\"Version\":1,\"AccessKeyId\":\"ASIAEXAMPLE\",\"SecretAccessKey\":\"se/cr+et\",\"SessionToken\":\"to'ken\",\"Expiration\":\"2026-11-29T03:47:37Z\"}\n"
+    )
   }
 
   @Test func dotenvEscapesDollarAndQuotes() {
@@ -68,14 +73,19 @@ import Testing
 
   @Test func fastPathRecognisesOnlySimpleCalls() {
     #expect(FastPath.recognise(["env", "prod"]) == .init(profile: "prod", format: nil))
-    #expect(FastPath.recognise(["env", "--format", "fish", "prod"]) == .init(profile: "prod", format: .fish))
-    #expect(FastPath.recognise(["env", "prod", "--format=json"]) == .init(profile: "prod", format: .json))
+    #expect(
+      FastPath.recognise(["env", "--format", "fish", "prod"])
+        == .init(profile: "prod", format: .fish))
+    #expect(
+      FastPath.recognise(["env", "prod", "--format=json"]) == .init(profile: "prod", format: .json))
     #expect(FastPath.recognise(["env", "prod", "--refresh"]) == nil)
     #expect(FastPath.recognise(["env", "prod", "--format", "tcsh"]) == nil)
     #expect(FastPath.recognise(["env"]) == nil)
     #expect(FastPath.recognise(["list"]) == nil)
     #expect(FastPath.recognise(["env", "a", "b"]) == nil)
-    #expect(FastPath.recognise(["env", "--format", "zsh", "--", "-e"]) == .init(profile: "-e", format: .zsh))
+    #expect(
+      FastPath.recognise(["env", "--format", "zsh", "--", "-e"])
+        == .init(profile: "-e", format: .zsh))
     #expect(FastPath.recognise(["env", "--", "-e", "x"]) == nil)
     #expect(FastPath.recognise(["env", "a", "--", "b"]) == nil)
   }

@@ -9,11 +9,15 @@ final class MemoryStore: SessionStore, @unchecked Sendable {
   var failWith: KeyringError?
   let lock = NSLock()
 
-  func load(_ identity: SessionIdentity) throws(KeyringError) -> (payload: String, expiresAt: Int64)? {
+  func load(_ identity: SessionIdentity) throws(KeyringError) -> (
+    payload: String, expiresAt: Int64
+  )? {
     if let failWith { throw failWith }
     return lock.withLock { entries[identity].map { ($0.0, $0.1) } }
   }
-  func store(_ identity: SessionIdentity, payload: String, expiresAt: Int64, now: Int64) throws(KeyringError) {
+  func store(_ identity: SessionIdentity, payload: String, expiresAt: Int64, now: Int64)
+    throws(KeyringError)
+  {
     if let failWith { throw failWith }
     lock.withLock { entries[identity] = (payload, expiresAt) }
   }
@@ -53,21 +57,30 @@ final class FakeSTS: STSService, @unchecked Sendable {
     if !failures.isEmpty { throw failures.removeFirst() }
     counter += 1
     return SessionCredentials(
-      accessKeyId: "ASIA\(counter)", secretAccessKey: "secret\(counter)", sessionToken: "token\(counter)",
+      accessKeyId: "ASIA\(counter)", secretAccessKey: "secret\(counter)",
+      sessionToken: "token\(counter)",
       expiration: clock() + Int64(lifetime))
   }
 
-  func getSessionToken(signer: SigningCredentials, durationSeconds: Int?, serialNumber: String?, tokenCode: String?)
+  func getSessionToken(
+    signer: SigningCredentials, durationSeconds: Int?, serialNumber: String?, tokenCode: String?
+  )
     async throws(STSError) -> SessionCredentials
   {
     try issue(
-      Call(action: "GetSessionToken", signer: signer.accessKeyId, serial: serialNumber, code: tokenCode, duration: durationSeconds),
+      Call(
+        action: "GetSessionToken", signer: signer.accessKeyId, serial: serialNumber,
+        code: tokenCode, duration: durationSeconds),
       lifetime: durationSeconds ?? 43200)
   }
 
-  func assumeRole(signer: SigningCredentials, role: AssumeRoleParameters) async throws(STSError) -> SessionCredentials {
+  func assumeRole(signer: SigningCredentials, role: AssumeRoleParameters) async throws(STSError)
+    -> SessionCredentials
+  {
     try issue(
-      Call(action: "AssumeRole:" + role.roleArn, signer: signer.accessKeyId, serial: role.serialNumber, code: role.tokenCode, duration: role.durationSeconds),
+      Call(
+        action: "AssumeRole:" + role.roleArn, signer: signer.accessKeyId, serial: role.serialNumber,
+        code: role.tokenCode, duration: role.durationSeconds),
       lifetime: role.durationSeconds ?? 3600)
   }
 }
@@ -76,7 +89,8 @@ final class FakeSTS: STSService, @unchecked Sendable {
 struct StepCodes: MFACodeSource {
   var canChooseStep: Bool
   var name: String { "fake" }
-  func code(device: String, profile: ResolvedProfile, step: Int64) async throws(MFAError) -> String {
+  func code(device: String, profile: ResolvedProfile, step: Int64) async throws(MFAError) -> String
+  {
     String(format: "%06d", step % 1_000_000)
   }
 }
@@ -128,14 +142,22 @@ final class Clock: @unchecked Sendable {
     let second = try await service().credentials(for: profile)
     #expect(first == second)
     #expect(sts.calls.count == 1)
-    #expect(sts.calls[0] == .init(action: "GetSessionToken", signer: "AKIDBASE", serial: "arn:aws:iam::1:mfa/alice", code: String(format: "%06d", 1_800_000_000 / 30 % 1_000_000), duration: 43200))
+    #expect(
+      sts.calls[0]
+        == .init(
+          action: "GetSessionToken", signer: "AKIDBASE", serial: "arn:aws:iam::1:mfa/alice",
+          code: String(format: "%06d", 1_800_000_000 / 30 % 1_000_000), duration: 43200))
   }
 
   @Test func rolesShareOneMFASessionAndAreCappedAtAnHour() async throws {
     let notes = NotesBox()
     _ = try await service(notes: notes).credentials(for: try config.resolve("admin"))
     _ = try await service(notes: notes).credentials(for: try config.resolve("ops"))
-    #expect(sts.calls.map(\.action) == ["GetSessionToken", "AssumeRole:arn:aws:iam::1:role/admin", "AssumeRole:arn:aws:iam::1:role/ops"])
+    #expect(
+      sts.calls.map(\.action) == [
+        "GetSessionToken", "AssumeRole:arn:aws:iam::1:role/admin",
+        "AssumeRole:arn:aws:iam::1:role/ops",
+      ])
     #expect(sts.calls[1].signer == "ASIA1")
     #expect(sts.calls[2].signer == "ASIA1")
     #expect(sts.calls[2].duration == 3600)
@@ -147,7 +169,11 @@ final class Clock: @unchecked Sendable {
     _ = try await service().credentials(for: admin)
     clock.now += 3600 - 500  // inside the 600 s window of the role credentials
     _ = try await service().credentials(for: admin)
-    #expect(sts.calls.map(\.action) == ["GetSessionToken", "AssumeRole:arn:aws:iam::1:role/admin", "AssumeRole:arn:aws:iam::1:role/admin"])
+    #expect(
+      sts.calls.map(\.action) == [
+        "GetSessionToken", "AssumeRole:arn:aws:iam::1:role/admin",
+        "AssumeRole:arn:aws:iam::1:role/admin",
+      ])
   }
 
   @Test func aCodeStepIsNeverSentTwice() async throws {
@@ -172,7 +198,11 @@ final class Clock: @unchecked Sendable {
   }
 
   @Test func invalidCodeIsRetriedOnceWithAFreshStep() async throws {
-    sts.failures = [.refused(status: 403, code: "AccessDenied", message: "MultiFactorAuthentication failed with invalid MFA one time pass code. ")]
+    sts.failures = [
+      .refused(
+        status: 403, code: "AccessDenied",
+        message: "MultiFactorAuthentication failed with invalid MFA one time pass code. ")
+    ]
     _ = try await service().credentials(for: try config.resolve("base"))
     #expect(sts.calls.count == 2)
     #expect(sts.calls[0].code != sts.calls[1].code)
@@ -195,7 +225,8 @@ final class Clock: @unchecked Sendable {
   }
 
   @Test func longRoleDurationAssumesDirectlyWithTheCode() async throws {
-    _ = try await service().credentials(for: try config.resolve("admin"), options: .init(duration: 7200))
+    _ = try await service().credentials(
+      for: try config.resolve("admin"), options: .init(duration: 7200))
     #expect(sts.calls.count == 1)
     #expect(sts.calls[0].action == "AssumeRole:arn:aws:iam::1:role/admin")
     #expect(sts.calls[0].signer == "AKIDBASE")

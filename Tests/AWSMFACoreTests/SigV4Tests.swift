@@ -15,21 +15,30 @@ import Testing
   @Test func awsTestSuiteGetVanilla() {
     let signer = SigV4Signer(credentials: credentials, region: "us-east-1", service: "service")
     let request = SignableRequest(method: "GET", host: "example.amazonaws.com")
-    #expect(signature(signer.sign(request, date: date)) == "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31")
+    #expect(
+      signature(signer.sign(request, date: date))
+        == "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31")
   }
 
   @Test func awsTestSuiteGetVanillaQuery() {
     let signer = SigV4Signer(credentials: credentials, region: "us-east-1", service: "service")
-    let request = SignableRequest(method: "GET", host: "example.amazonaws.com", query: [("Param2", "value2"), ("Param1", "value1")])
-    #expect(signature(signer.sign(request, date: date)) == "b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500")
+    let request = SignableRequest(
+      method: "GET", host: "example.amazonaws.com",
+      query: [("Param2", "value2"), ("Param1", "value1")])
+    #expect(
+      signature(signer.sign(request, date: date))
+        == "b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500")
   }
 
   @Test func awsIAMDocumentationExample() {
     let signer = SigV4Signer(credentials: credentials, region: "us-east-1", service: "iam")
     let request = SignableRequest(
-      method: "GET", host: "iam.amazonaws.com", query: [("Action", "ListUsers"), ("Version", "2010-05-08")],
+      method: "GET", host: "iam.amazonaws.com",
+      query: [("Action", "ListUsers"), ("Version", "2010-05-08")],
       headers: [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")])
-    #expect(signature(signer.sign(request, date: date)) == "5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7")
+    #expect(
+      signature(signer.sign(request, date: date))
+        == "5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7")
   }
 
   @Test func sessionTokenIsSignedAndSent() {
@@ -39,19 +48,23 @@ import Testing
       .sign(SignableRequest(method: "POST", host: "sts.eu-west-1.amazonaws.com"), date: date)
     #expect(headers.contains { $0 == ("X-Amz-Security-Token", "TOKEN") })
     #expect(headers.last?.1.contains("SignedHeaders=host;x-amz-date;x-amz-security-token") == true)
-    #expect(headers.last?.1.contains("Credential=AKIDEXAMPLE/20150830/eu-west-1/sts/aws4_request") == true)
+    #expect(
+      headers.last?.1.contains("Credential=AKIDEXAMPLE/20150830/eu-west-1/sts/aws4_request") == true
+    )
   }
 
   /// The same STS request signed by botocore (the AWS CLI's signer) must match byte for byte.
   @Test(arguments: ["", "SESSIONTOKEN/with+odd=chars"])
   func matchesBotocore(token: String) throws {
-    let body = "Action=GetSessionToken&Version=2011-06-15&SerialNumber=arn%3Aaws%3Aiam%3A%3A1%3Amfa%2Fa%20b&TokenCode=123456"
+    let body =
+      "Action=GetSessionToken&Version=2011-06-15&SerialNumber=arn%3Aaws%3Aiam%3A%3A1%3Amfa%2Fa%20b&TokenCode=123456"
     var signing = credentials
     signing.sessionToken = token.isEmpty ? nil : token
     let signer = SigV4Signer(credentials: signing, region: "eu-central-1", service: "sts")
     let request = SignableRequest(
       method: "POST", host: "127.0.0.1:4566",
-      headers: [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")], body: Array(body.utf8))
+      headers: [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")],
+      body: Array(body.utf8))
     let ours = signer.sign(request, date: date).first { $0.0 == "Authorization" }?.1
     let script = """
       import sys, datetime

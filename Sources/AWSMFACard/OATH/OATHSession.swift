@@ -18,10 +18,12 @@ public struct OATHSelection: Sendable, Equatable {
 public final class OATHSession {
   package static let aid: [UInt8] = [0xA0, 0x00, 0x00, 0x05, 0x27, 0x21, 0x01]
   // Instructions and tags of the YKOATH specification.
-  package static let put: UInt8 = 0x01, delete: UInt8 = 0x02, list: UInt8 = 0xA1, calculate: UInt8 = 0xA2
+  package static let put: UInt8 = 0x01, delete: UInt8 = 0x02, list: UInt8 = 0xA1,
+    calculate: UInt8 = 0xA2
   package static let validate: UInt8 = 0xA3, calculateAll: UInt8 = 0xA4
   package static let tagName: UInt8 = 0x71, tagNameList: UInt8 = 0x72, tagKey: UInt8 = 0x73
-  package static let tagChallenge: UInt8 = 0x74, tagResponse: UInt8 = 0x75, tagTruncated: UInt8 = 0x76
+  package static let tagChallenge: UInt8 = 0x74, tagResponse: UInt8 = 0x75,
+    tagTruncated: UInt8 = 0x76
   package static let tagHOTP: UInt8 = 0x77, tagProperty: UInt8 = 0x78, tagVersion: UInt8 = 0x79
   package static let tagAlgorithm: UInt8 = 0x7B, tagTouch: UInt8 = 0x7C
 

@@ -129,7 +129,9 @@ public final class PCSCReader: CardConnection, @unchecked Sendable {
   /// The reader's PC/SC name.
   public let name: String
 
-  init(context: PCSCContext, handle: awsmfa_SCARDHANDLE, protocol active: awsmfa_DWORD, name: String) {
+  init(
+    context: PCSCContext, handle: awsmfa_SCARDHANDLE, protocol active: awsmfa_DWORD, name: String
+  ) {
     self.context = context
     self.handle = handle
     self.activeProtocol = active
@@ -143,8 +145,10 @@ public final class PCSCReader: CardConnection, @unchecked Sendable {
     var length = awsmfa_DWORD(response.count)
     // What SCARD_PCI_T0/T1 point to inside the library: the protocol and the struct's size.
     var pci = awsmfa_SCARD_IO_REQUEST(
-      dwProtocol: activeProtocol, cbPciLength: awsmfa_DWORD(MemoryLayout<awsmfa_SCARD_IO_REQUEST>.size))
-    let result = context.library.transmit(handle, &pci, apdu, awsmfa_DWORD(apdu.count), nil, &response, &length)
+      dwProtocol: activeProtocol,
+      cbPciLength: awsmfa_DWORD(MemoryLayout<awsmfa_SCARD_IO_REQUEST>.size))
+    let result = context.library.transmit(
+      handle, &pci, apdu, awsmfa_DWORD(apdu.count), nil, &response, &length)
     try PCSCContext.check(result, "exchange data with the card", reader: name)
     // Every card answer ends with a status word; nothing at all means the card went away.
     guard length >= 2 else { throw .removed(reader: name) }

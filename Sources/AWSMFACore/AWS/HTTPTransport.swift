@@ -27,7 +27,9 @@ public struct TransportError: Error, Sendable, CustomStringConvertible {
   public var reason: String
   public var timedOut: Bool
   public var description: String {
-    timedOut ? "No answer from \(url) within the time limit (\(reason))." : "Cannot reach \(url): \(reason)."
+    timedOut
+      ? "No answer from \(url) within the time limit (\(reason))."
+      : "Cannot reach \(url): \(reason)."
   }
 }
 
@@ -64,13 +66,15 @@ public final class AsyncHTTPTransport: HTTPTransport {
     for (name, value) in headers { request.headers.add(name: name, value: value) }
     request.body = .bytes(ByteBuffer(bytes: body))
     do {
-      let response = try await client.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
+      let response = try await client.execute(
+        request, timeout: .milliseconds(Int64(timeout * 1000)))
       let buffer = try await response.body.collect(upTo: Self.maxBody)
       return HTTPAnswer(
         status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
         body: Array(buffer.readableBytesView))
     } catch let error as HTTPClientError {
-      let timedOut = [HTTPClientError.deadlineExceeded, .connectTimeout, .readTimeout].contains(error)
+      let timedOut = [HTTPClientError.deadlineExceeded, .connectTimeout, .readTimeout].contains(
+        error)
       throw TransportError(url: url, reason: Self.describe(error), timedOut: timedOut)
     } catch {
       throw TransportError(url: url, reason: Self.describe(error), timedOut: false)

@@ -77,19 +77,26 @@ public struct QueryClient: Sendable {
     var attempt = 0
     while true {
       do {
-        return try await callOnce(action, parameters, signer: signer, remaining: deadline - Date().timeIntervalSince(started))
+        return try await callOnce(
+          action, parameters, signer: signer,
+          remaining: deadline - Date().timeIntervalSince(started))
       } catch {
         attempt += 1
         let elapsed = Date().timeIntervalSince(started)
         // Jittered exponential backoff, only for answers that mean "try again", within the deadline.
         let pause = Double.random(in: 0.5...1.0) * 0.2 * pow(2, Double(attempt - 1))
-        guard error.isRetryable, attempt <= retries, elapsed + pause < deadline - 1 else { throw error }
+        guard error.isRetryable, attempt <= retries, elapsed + pause < deadline - 1 else {
+          throw error
+        }
         try? await Task.sleep(nanoseconds: UInt64(pause * 1e9))
       }
     }
   }
 
-  func callOnce(_ action: String, _ parameters: [(String, String)], signer: SigningCredentials, remaining: Double)
+  func callOnce(
+    _ action: String, _ parameters: [(String, String)], signer: SigningCredentials,
+    remaining: Double
+  )
     async throws(STSError) -> HTTPAnswer
   {
     let form = ([("Action", action), ("Version", version)] + parameters)
@@ -98,7 +105,8 @@ public struct QueryClient: Sendable {
     let body = Array(form.utf8)
     let contentType = "application/x-www-form-urlencoded; charset=utf-8"
     let request = SignableRequest(
-      method: "POST", host: endpoint.host, path: endpoint.path, headers: [("Content-Type", contentType)],
+      method: "POST", host: endpoint.host, path: endpoint.path,
+      headers: [("Content-Type", contentType)],
       body: body)
     let sent = clock()
     let signed = SigV4Signer(credentials: signer, region: endpoint.signingRegion, service: service)
@@ -110,15 +118,20 @@ public struct QueryClient: Sendable {
       answer = try await transport.send(
         method: "POST", url: endpoint.url, headers: headers, body: body, timeout: max(1, remaining))
     } catch {
-      trace("POST \(endpoint.url) Action=\(action) signed by \(Redact.key(signer.accessKeyId)): \(error)")
+      trace(
+        "POST \(endpoint.url) Action=\(action) signed by \(Redact.key(signer.accessKeyId)): \(error)"
+      )
       throw .transport(error)
     }
     let elapsed = Int(Date().timeIntervalSince(started) * 1000)
-    trace("POST \(endpoint.url) Action=\(action) signed by \(Redact.key(signer.accessKeyId)): HTTP \(answer.status), \(answer.body.count) bytes, \(elapsed) ms")
+    trace(
+      "POST \(endpoint.url) Action=\(action) signed by \(Redact.key(signer.accessKeyId)): HTTP \(answer.status), \(answer.body.count) bytes, \(elapsed) ms"
+    )
     if (200..<300).contains(answer.status) {
       return answer
     }
-    throw Self.error(from: answer, text: String(decoding: answer.body, as: UTF8.self)[...], sent: sent)
+    throw Self.error(
+      from: answer, text: String(decoding: answer.body, as: UTF8.self)[...], sent: sent)
   }
 
   static func error(from answer: HTTPAnswer, text: Substring, sent: Date) -> STSError {
@@ -127,16 +140,24 @@ public struct QueryClient: Sendable {
       let code = XMLFields.text(of: "Code", in: element)
     else {
       if answer.status == 429 || answer.status >= 500 {
-        return .unavailable(status: answer.status, code: "HTTP \(answer.status)", message: "STS is unavailable; try again shortly")
+        return .unavailable(
+          status: answer.status, code: "HTTP \(answer.status)",
+          message: "STS is unavailable; try again shortly")
       }
       let snippet = text.prefix(80).split(whereSeparator: \.isNewline).joined(separator: " ")
-      return .malformed(status: answer.status, detail: snippet.isEmpty ? "empty body" : "no <Error> element in \(Quote.human(String(snippet)))")
+      return .malformed(
+        status: answer.status,
+        detail: snippet.isEmpty
+          ? "empty body" : "no <Error> element in \(Quote.human(String(snippet)))")
     }
     let message = XMLFields.text(of: "Message", in: element) ?? ""
-    if code == "RequestExpired" || (code == "SignatureDoesNotMatch" && message.contains("Signature expired"))
+    if code == "RequestExpired"
+      || (code == "SignatureDoesNotMatch" && message.contains("Signature expired"))
       || code == "InvalidSignatureException" && message.contains("expired")
     {
-      let offset = answer.header("Date").flatMap(HTTPDate.parse).map { Int(sent.timeIntervalSince1970) - Int($0) }
+      let offset = answer.header("Date").flatMap(HTTPDate.parse).map {
+        Int(sent.timeIntervalSince1970) - Int($0)
+      }
       return .clockSkew(code: code, message: message, offsetSeconds: offset)
     }
     let throttling: Set<String> = [
@@ -169,7 +190,8 @@ public struct STSClient: STSService {
     return try Self.credentials(in: body)
   }
 
-  public func assumeRole(signer: SigningCredentials, role: AssumeRoleParameters) async throws(STSError)
+  public func assumeRole(signer: SigningCredentials, role: AssumeRoleParameters)
+    async throws(STSError)
     -> SessionCredentials
   {
     var parameters = [("RoleArn", role.roleArn), ("RoleSessionName", role.sessionName)]
@@ -186,7 +208,8 @@ public struct STSClient: STSService {
     account: String, arn: String, userId: String
   ) {
     let body = try await client.call("GetCallerIdentity", [], signer: signer)
-    guard let account = XMLFields.text(of: "Account", in: body), let arn = XMLFields.text(of: "Arn", in: body)
+    guard let account = XMLFields.text(of: "Account", in: body),
+      let arn = XMLFields.text(of: "Arn", in: body)
     else { throw .malformed(status: 200, detail: "GetCallerIdentity without Account or Arn") }
     return (account, arn, XMLFields.text(of: "UserId", in: body) ?? "")
   }
@@ -200,11 +223,15 @@ public struct STSClient: STSService {
       let secret = XMLFields.text(of: "SecretAccessKey", in: block), !secret.isEmpty,
       let token = XMLFields.text(of: "SessionToken", in: block), !token.isEmpty,
       let expirationText = XMLFields.text(of: "Expiration", in: block)
-    else { throw .malformed(status: 200, detail: "<Credentials> lacks a key, secret, token or expiration") }
+    else {
+      throw .malformed(
+        status: 200, detail: "<Credentials> lacks a key, secret, token or expiration")
+    }
     guard let expiration = RFC3339.parse(expirationText.trimmingCharacters(in: " ")) else {
       throw .malformed(status: 200, detail: "unreadable Expiration \(Quote.human(expirationText))")
     }
-    return SessionCredentials(accessKeyId: id, secretAccessKey: secret, sessionToken: token, expiration: expiration)
+    return SessionCredentials(
+      accessKeyId: id, secretAccessKey: secret, sessionToken: token, expiration: expiration)
   }
 }
 
@@ -212,9 +239,12 @@ public struct STSClient: STSService {
 public enum HTTPDate {
   /// Seconds since the epoch, or nil when `text` is not an RFC 7231 date.
   public static func parse(_ text: String) -> Int64? {
-    let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    let months = [
+      "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ]
     let parts = text.split(separator: " ")
-    guard parts.count == 6, let day = Int(parts[1]), let month = months.firstIndex(of: String(parts[2])),
+    guard parts.count == 6, let day = Int(parts[1]),
+      let month = months.firstIndex(of: String(parts[2])),
       let year = Int(parts[3])
     else { return nil }
     let stamp = String(format: "%04d-%02d-%02dT%@Z", year, month + 1, day, String(parts[4]))

@@ -55,29 +55,40 @@ public struct ServiceEndpoint: Sendable, Equatable {
   public static func resolve(
     service: String, profile: ResolvedProfile?, environment: Environment
   ) throws(EndpointError) -> ServiceEndpoint {
-    let region = profile?.region ?? environment.nonEmpty("AWS_REGION")
+    let region =
+      profile?.region ?? environment.nonEmpty("AWS_REGION")
       ?? environment.nonEmpty("AWS_DEFAULT_REGION")
     let signingRegion = region ?? "us-east-1"
-    let ignoreConfigured = environment["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"]?.lowercased() == "true"
+    let ignoreConfigured =
+      environment["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"]?.lowercased() == "true"
     if !ignoreConfigured {
       let candidates: [(String, String?)] = [
-        ("AWS_ENDPOINT_URL_\(service.uppercased())", environment.nonEmpty("AWS_ENDPOINT_URL_\(service.uppercased())")),
+        (
+          "AWS_ENDPOINT_URL_\(service.uppercased())",
+          environment.nonEmpty("AWS_ENDPOINT_URL_\(service.uppercased())")
+        ),
         ("AWS_ENDPOINT_URL", environment.nonEmpty("AWS_ENDPOINT_URL")),
         ("endpoint_url", profile?.endpointURL),
       ]
       for (source, value) in candidates {
         guard let value else { continue }
-        guard let endpoint = ServiceEndpoint(url: value, signingRegion: service == "iam" ? "us-east-1" : signingRegion)
+        guard
+          let endpoint = ServiceEndpoint(
+            url: value, signingRegion: service == "iam" ? "us-east-1" : signingRegion)
         else { throw EndpointError(source: source, value: value) }
         return endpoint
       }
     }
     let suffix = signingRegion.hasPrefix("cn-") ? "amazonaws.com.cn" : "amazonaws.com"
     if service == "iam" {
-      let host = signingRegion.hasPrefix("cn-") ? "iam.cn-north-1.amazonaws.com.cn" : "iam.amazonaws.com"
-      return ServiceEndpoint(host: host, signingRegion: signingRegion.hasPrefix("cn-") ? "cn-north-1" : "us-east-1")
+      let host =
+        signingRegion.hasPrefix("cn-") ? "iam.cn-north-1.amazonaws.com.cn" : "iam.amazonaws.com"
+      return ServiceEndpoint(
+        host: host, signingRegion: signingRegion.hasPrefix("cn-") ? "cn-north-1" : "us-east-1")
     }
-    let mode = (environment.nonEmpty("AWS_STS_REGIONAL_ENDPOINTS") ?? profile?.stsRegionalEndpoints ?? "regional")
+    let mode =
+      (environment.nonEmpty("AWS_STS_REGIONAL_ENDPOINTS") ?? profile?.stsRegionalEndpoints
+      ?? "regional")
       .lowercased()
     if region == nil || (mode == "legacy" && legacyGlobalRegions.contains(signingRegion)) {
       return ServiceEndpoint(host: "sts.amazonaws.com", signingRegion: "us-east-1")

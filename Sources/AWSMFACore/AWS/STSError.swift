@@ -16,9 +16,13 @@ public enum STSError: Error, Sendable, CustomStringConvertible {
   public var description: String {
     switch self {
     case .refused(_, let code, let message), .unavailable(_, let code, let message):
-      return message.isEmpty ? "STS refused the request: \(code)." : "\(code): \(Self.sentence(message))"
+      return message.isEmpty
+        ? "STS refused the request: \(code)." : "\(code): \(Self.sentence(message))"
     case .clockSkew(let code, let message, let offset):
-      let measured = offset.map { " This machine's clock is \(Self.span($0)) \($0 > 0 ? "ahead of" : "behind") AWS's." } ?? ""
+      let measured =
+        offset.map {
+          " This machine's clock is \(Self.span($0)) \($0 > 0 ? "ahead of" : "behind") AWS's."
+        } ?? ""
       return "\(code): \(Self.sentence(message))\(measured)"
     case .malformed(let status, let detail):
       return "STS sent an answer awsmfa cannot read (HTTP \(status)): \(detail)."

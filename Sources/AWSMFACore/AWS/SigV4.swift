@@ -67,21 +67,27 @@ public struct SigV4Signer: Sendable {
     if let token = credentials.sessionToken { added.append(("X-Amz-Security-Token", token)) }
     let scope = "\(day)/\(region)/\(service)/aws4_request"
     let (canonical, signedHeaders) = canonicalRequest(request, extra: added)
-    let stringToSign = "AWS4-HMAC-SHA256\n\(amzDate)\n\(scope)\n\(Self.hex(SHA256.hash(data: Array(canonical.utf8))))"
+    let stringToSign =
+      "AWS4-HMAC-SHA256\n\(amzDate)\n\(scope)\n\(Self.hex(SHA256.hash(data: Array(canonical.utf8))))"
     var key = SymmetricKey(data: Array(("AWS4" + credentials.secretAccessKey).utf8))
     for part in [day, region, service, "aws4_request"] {
-      key = SymmetricKey(data: Array(HMAC<SHA256>.authenticationCode(for: Array(part.utf8), using: key)))
+      key = SymmetricKey(
+        data: Array(HMAC<SHA256>.authenticationCode(for: Array(part.utf8), using: key)))
     }
-    let signature = Self.hex(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: key))
-    added.append((
-      "Authorization",
-      "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyId)/\(scope), SignedHeaders=\(signedHeaders), Signature=\(signature)"
-    ))
+    let signature = Self.hex(
+      HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: key))
+    added.append(
+      (
+        "Authorization",
+        "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyId)/\(scope), SignedHeaders=\(signedHeaders), Signature=\(signature)"
+      ))
     return added
   }
 
   /// The canonical request text and the signed-headers list (exposed for tests).
-  public func canonicalRequest(_ request: SignableRequest, extra: [(String, String)]) -> (String, String) {
+  public func canonicalRequest(_ request: SignableRequest, extra: [(String, String)]) -> (
+    String, String
+  ) {
     var headers: [String: String] = ["host": request.host]
     for (name, value) in request.headers + extra {
       let trimmed = value.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
@@ -117,7 +123,8 @@ public struct SigV4Signer: Sendable {
       if unreserved.contains(byte) {
         out.unicodeScalars.append(Unicode.Scalar(byte))
       } else {
-        out += "%" + String(byte >> 4, radix: 16, uppercase: true)
+        out +=
+          "%" + String(byte >> 4, radix: 16, uppercase: true)
           + String(byte & 0xF, radix: 16, uppercase: true)
       }
     }

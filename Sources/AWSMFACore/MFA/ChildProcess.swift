@@ -27,17 +27,23 @@ public enum ShellWords {
       case "'":
         inWord = true
         while true {
-          guard let next = iterator.next() else { throw SplitError(description: "an opening ' has no closing '") }
+          guard let next = iterator.next() else {
+            throw SplitError(description: "an opening ' has no closing '")
+          }
           if next == "'" { break }
           current.append(next)
         }
       case "\"":
         inWord = true
         while true {
-          guard let next = iterator.next() else { throw SplitError(description: "an opening \" has no closing \"") }
+          guard let next = iterator.next() else {
+            throw SplitError(description: "an opening \" has no closing \"")
+          }
           if next == "\"" { break }
           if next == "\\" {
-            guard let escaped = iterator.next() else { throw SplitError(description: "a \\ ends the line") }
+            guard let escaped = iterator.next() else {
+              throw SplitError(description: "a \\ ends the line")
+            }
             if !["\"", "\\", "$", "`"].contains(escaped) { current.append("\\") }
             current.append(escaped)
           } else {
@@ -46,7 +52,9 @@ public enum ShellWords {
         }
       case "\\":
         inWord = true
-        guard let escaped = iterator.next() else { throw SplitError(description: "a \\ ends the line") }
+        guard let escaped = iterator.next() else {
+          throw SplitError(description: "a \\ ends the line")
+        }
         current.append(escaped)
       default:
         inWord = true
@@ -86,7 +94,9 @@ public enum ChildProcess {
     var environment = Environment.current().values
     for (key, value) in extraEnvironment { environment[key] = value }
     // The child must not see credentials it has no use for.
-    for key in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"] { environment[key] = nil }
+    for key in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"] {
+      environment[key] = nil
+    }
     let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
     let argv = arguments.map { strdup($0) } + [nil]
     defer {
@@ -98,7 +108,9 @@ public enum ChildProcess {
     close(pipeFDs[1])
     guard spawned == 0 else {
       close(pipeFDs[0])
-      throw RunError(description: "cannot start \(Quote.human(arguments[0])): \(String(cString: strerror(spawned)))")
+      throw RunError(
+        description:
+          "cannot start \(Quote.human(arguments[0])): \(String(cString: strerror(spawned)))")
     }
     var output: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 4096)

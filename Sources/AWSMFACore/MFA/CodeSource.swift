@@ -23,7 +23,8 @@ public enum MFAError: Error, Sendable, CustomStringConvertible, Equatable {
   public var description: String {
     switch self {
     case .noSource(let profile, let device):
-      return "Profile \(Quote.human(profile)) needs a code for MFA device \(device), but there is no terminal to ask on, no mfa_process and no YubiKey holding it; pass --code or set mfa_process."
+      return
+        "Profile \(Quote.human(profile)) needs a code for MFA device \(device), but there is no terminal to ask on, no mfa_process and no YubiKey holding it; pass --code or set mfa_process."
     case .badCode(let source):
       return "The MFA code from \(source) is not 6 to 8 digits."
     case .processFailed(let command, let detail):
@@ -53,7 +54,9 @@ public struct FixedCodeSource: MFACodeSource {
   public init(_ value: String) { self.value = value }
   public var name: String { "--code" }
   public var canChooseStep: Bool { false }
-  public func code(device: String, profile: ResolvedProfile, step: Int64) async throws(MFAError) -> String {
+  public func code(device: String, profile: ResolvedProfile, step: Int64) async throws(MFAError)
+    -> String
+  {
     try MFAError.validate(value, source: "--code")
   }
 }
@@ -69,7 +72,9 @@ public struct ProcessCodeSource: MFACodeSource {
   public var name: String { "mfa_process" }
   public var canChooseStep: Bool { false }
 
-  public func code(device: String, profile: ResolvedProfile, step: Int64) async throws(MFAError) -> String {
+  public func code(device: String, profile: ResolvedProfile, step: Int64) async throws(MFAError)
+    -> String
+  {
     let words: [String]
     do {
       words = try ShellWords.split(command)
@@ -101,7 +106,9 @@ public struct TerminalCodeSource: MFACodeSource {
   public var name: String { "the terminal" }
   public var canChooseStep: Bool { false }
 
-  public func code(device: String, profile: ResolvedProfile, step: Int64) async throws(MFAError) -> String {
+  public func code(device: String, profile: ResolvedProfile, step: Int64) async throws(MFAError)
+    -> String
+  {
     guard let line = terminal.ask("MFA code for \(device): ") else { throw .cancelled }
     return try MFAError.validate(line, source: "the terminal")
   }

@@ -15,20 +15,26 @@ public final class CacheGuard: @unchecked Sendable {
 
   /// Cached credentials for `identity`, or nil (also when the store fails).
   public func credentials(_ identity: SessionIdentity) -> SessionCredentials? {
-    guard let payload = attempt({ (store) throws(KeyringError) in try store.load(identity) }) ?? nil else { return nil }
+    guard let payload = attempt({ (store) throws(KeyringError) in try store.load(identity) }) ?? nil
+    else { return nil }
     return SessionCredentials(payload: payload.payload)
   }
 
   /// Caches `credentials` for `identity` until they expire.
   public func save(_ identity: SessionIdentity, _ credentials: SessionCredentials, now: Int64) {
     _ = attempt { (store) throws(KeyringError) in
-      try store.store(identity, payload: credentials.payload, expiresAt: credentials.expiration, now: now)
+      try store.store(
+        identity, payload: credentials.payload, expiresAt: credentials.expiration, now: now)
     }
   }
 
   /// The last TOTP step sent for `device`, if remembered.
   public func lastStep(device: String) -> Int64? {
-    guard let found = attempt({ (store) throws(KeyringError) in try store.load(Self.stepIdentity(device)) }) ?? nil else { return nil }
+    guard
+      let found = attempt({ (store) throws(KeyringError) in
+        try store.load(Self.stepIdentity(device))
+      }) ?? nil
+    else { return nil }
     return Int64(found.payload)
   }
 
@@ -36,7 +42,8 @@ public final class CacheGuard: @unchecked Sendable {
   public func recordStep(_ step: Int64, device: String, now: Int64) {
     if let last = lastStep(device: device), last >= step { return }
     _ = attempt { (store) throws(KeyringError) in
-      try store.store(Self.stepIdentity(device), payload: String(step), expiresAt: (step + 3) * 30, now: now)
+      try store.store(
+        Self.stepIdentity(device), payload: String(step), expiresAt: (step + 3) * 30, now: now)
     }
   }
 

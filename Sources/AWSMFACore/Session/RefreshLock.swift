@@ -16,7 +16,9 @@ public final class RefreshLock: @unchecked Sendable {
   }
 
   /// Takes the lock named `name`, waiting at most `timeout` seconds; nil if it cannot be had.
-  public static func acquire(name: String, environment: Environment, timeout: Double) -> RefreshLock? {
+  public static func acquire(name: String, environment: Environment, timeout: Double)
+    -> RefreshLock?
+  {
     let directory = directory(environment: environment)
     if mkdir(directory, 0o700) != 0 && errno != EEXIST { return nil }
     // Refuse a directory someone else owns or can write: another user could hold our lock.
@@ -24,7 +26,8 @@ public final class RefreshLock: @unchecked Sendable {
     guard lstat(directory, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR, info.st_uid == getuid(),
       info.st_mode & 0o022 == 0
     else { return nil }
-    let fd = open(directory + "/" + name + ".lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+    let fd = open(
+      directory + "/" + name + ".lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
     guard fd >= 0 else { return nil }
     let deadline = Double(epochNow()) + timeout
     while flock(fd, LOCK_EX | LOCK_NB) != 0 {

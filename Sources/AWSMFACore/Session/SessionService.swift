@@ -56,7 +56,9 @@ public struct SessionService: Sendable {
     let target = profile.targetIdentity
     let usesCache = !options.refresh && options.duration == nil
     if usesCache, let cached = fresh(cache.credentials(target), profile) {
-      note("Using cached credentials for \(Quote.human(profile.name)), \(cached.expiration - now()) s left.")
+      note(
+        "Using cached credentials for \(Quote.human(profile.name)), \(cached.expiration - now()) s left."
+      )
       return cached
     }
     let lockName = Fingerprint.of([profile.sourceProfile, profile.mfaSerial ?? "-"])
@@ -69,14 +71,20 @@ public struct SessionService: Sendable {
     }
     let credentials = try await fetch(profile, options: options)
     cache.save(target, credentials, now: now())
-    note("New credentials \(Redact.key(credentials.accessKeyId)) for \(Quote.human(profile.name)), valid \(credentials.expiration - now()) s.")
+    note(
+      "New credentials \(Redact.key(credentials.accessKeyId)) for \(Quote.human(profile.name)), valid \(credentials.expiration - now()) s."
+    )
     return credentials
   }
 
-  private func fetch(_ profile: ResolvedProfile, options: Options) async throws -> SessionCredentials {
-    let keys = SigningCredentials(accessKeyId: profile.keys.accessKeyId, secretAccessKey: profile.keys.secretAccessKey)
+  private func fetch(_ profile: ResolvedProfile, options: Options) async throws
+    -> SessionCredentials
+  {
+    let keys = SigningCredentials(
+      accessKeyId: profile.keys.accessKeyId, secretAccessKey: profile.keys.secretAccessKey)
     if profile.roles.isEmpty {
-      return try await mfaSession(profile, duration: options.duration ?? profile.sessionDuration, forceNew: true)
+      return try await mfaSession(
+        profile, duration: options.duration ?? profile.sessionDuration, forceNew: true)
     }
     let requested = options.duration ?? profile.roles.last?.durationSeconds
     var signer = keys
@@ -88,26 +96,33 @@ public struct SessionService: Sendable {
       {
         // `--duration` beyond an hour for a single role: assume it straight from the long-term
         // keys with a code, since one assumed with the MFA session is capped at an hour.
-        note("Assuming \(hop.roleArn) directly with an MFA code for \(requested) s (beyond the 1 h role-chaining cap).")
+        note(
+          "Assuming \(hop.roleArn) directly with an MFA code for \(requested) s (beyond the 1 h role-chaining cap)."
+        )
         return try await withCode(profile, serial: serial) { code in
           try await sts.assumeRole(
             signer: keys,
             role: parameters(hop, duration: requested, serial: serial, code: code))
         }
       }
-      let session = try await mfaSession(profile, duration: profile.sessionDuration, forceNew: false)
+      let session = try await mfaSession(
+        profile, duration: profile.sessionDuration, forceNew: false)
       signer = SigningCredentials(
-        accessKeyId: session.accessKeyId, secretAccessKey: session.secretAccessKey, sessionToken: session.sessionToken)
+        accessKeyId: session.accessKeyId, secretAccessKey: session.secretAccessKey,
+        sessionToken: session.sessionToken)
       temporary = true
     }
     var result: SessionCredentials?
     while let hop = hops.popFirst() {
       var duration = hops.isEmpty ? requested : hop.durationSeconds
       if temporary, (duration ?? Self.chainingCap) > Self.chainingCap {
-        note("\(hop.roleArn): capped at 1 h, the AWS limit for roles assumed with temporary credentials (role chaining).")
+        note(
+          "\(hop.roleArn): capped at 1 h, the AWS limit for roles assumed with temporary credentials (role chaining)."
+        )
         duration = Self.chainingCap
       }
-      let credentials = try await sts.assumeRole(signer: signer, role: parameters(hop, duration: duration, serial: nil, code: nil))
+      let credentials = try await sts.assumeRole(
+        signer: signer, role: parameters(hop, duration: duration, serial: nil, code: nil))
       signer = SigningCredentials(
         accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey,
         sessionToken: credentials.sessionToken)
@@ -119,20 +134,27 @@ public struct SessionService: Sendable {
   }
 
   /// The MFA session of the profile's source identity and device: cached, or a new one.
-  func mfaSession(_ profile: ResolvedProfile, duration: Int, forceNew: Bool) async throws -> SessionCredentials {
+  func mfaSession(_ profile: ResolvedProfile, duration: Int, forceNew: Bool) async throws
+    -> SessionCredentials
+  {
     let identity = profile.sessionIdentity
     if !forceNew, let cached = fresh(cache.credentials(identity), profile) {
-      note("Reusing the MFA session of \(Quote.human(profile.sourceProfile)) (\(cached.expiration - now()) s left).")
+      note(
+        "Reusing the MFA session of \(Quote.human(profile.sourceProfile)) (\(cached.expiration - now()) s left)."
+      )
       return cached
     }
-    let keys = SigningCredentials(accessKeyId: profile.keys.accessKeyId, secretAccessKey: profile.keys.secretAccessKey)
+    let keys = SigningCredentials(
+      accessKeyId: profile.keys.accessKeyId, secretAccessKey: profile.keys.secretAccessKey)
     let credentials: SessionCredentials
     if let serial = profile.mfaSerial {
       credentials = try await withCode(profile, serial: serial) { code in
-        try await sts.getSessionToken(signer: keys, durationSeconds: duration, serialNumber: serial, tokenCode: code)
+        try await sts.getSessionToken(
+          signer: keys, durationSeconds: duration, serialNumber: serial, tokenCode: code)
       }
     } else {
-      credentials = try await sts.getSessionToken(signer: keys, durationSeconds: duration, serialNumber: nil, tokenCode: nil)
+      credentials = try await sts.getSessionToken(
+        signer: keys, durationSeconds: duration, serialNumber: nil, tokenCode: nil)
     }
     cache.save(identity, credentials, now: now())
     return credentials
@@ -155,7 +177,9 @@ public struct SessionService: Sendable {
         cache.recordStep(step, device: serial, now: now())
         return credentials
       } catch let error as STSError {
-        if case .refused(_, "AccessDenied", let message) = error, message.contains("invalid MFA one time pass code") {
+        if case .refused(_, "AccessDenied", let message) = error,
+          message.contains("invalid MFA one time pass code")
+        {
           cache.recordStep(step, device: serial, now: now())
           if attempt == 1, !(source is FixedCodeSource) {
             note("STS refused the code of step \(step); trying once more with a fresh step.")
@@ -171,27 +195,36 @@ public struct SessionService: Sendable {
   /// the next one — computed at once by a card, waited for with any other source.
   func unusedStep(serial: String, source: any MFACodeSource) async throws -> Int64 {
     let current = now() / 30
-    guard let last = cache.lastStep(device: serial), last >= current, !(source is FixedCodeSource) else {
+    guard let last = cache.lastStep(device: serial), last >= current, !(source is FixedCodeSource)
+    else {
       return current
     }
     // AWS accepts one step either side of now, so a card may use the next step straight away.
     if source.canChooseStep, last == current { return current + 1 }
     let wait = (last + 1) * 30 - now()
     if wait > 0 {
-      Cue.show("awsmfa: the current MFA code was already used; waiting \(wait) s for the next one…\n")
+      Cue.show(
+        "awsmfa: the current MFA code was already used; waiting \(wait) s for the next one…\n")
       try await sleep(wait)
     }
     return max(now() / 30, last + 1)
   }
 
-  private func parameters(_ hop: RoleHop, duration: Int?, serial: String?, code: String?) -> AssumeRoleParameters {
+  private func parameters(_ hop: RoleHop, duration: Int?, serial: String?, code: String?)
+    -> AssumeRoleParameters
+  {
     AssumeRoleParameters(
-      roleArn: hop.roleArn, sessionName: hop.sessionName ?? "awsmfa-\(now())", externalId: hop.externalId,
+      roleArn: hop.roleArn, sessionName: hop.sessionName ?? "awsmfa-\(now())",
+      externalId: hop.externalId,
       durationSeconds: duration, serialNumber: serial, tokenCode: code)
   }
 
-  private func fresh(_ credentials: SessionCredentials?, _ profile: ResolvedProfile) -> SessionCredentials? {
-    guard let credentials, credentials.expiration - now() > Int64(profile.refreshWindow) else { return nil }
+  private func fresh(_ credentials: SessionCredentials?, _ profile: ResolvedProfile)
+    -> SessionCredentials?
+  {
+    guard let credentials, credentials.expiration - now() > Int64(profile.refreshWindow) else {
+      return nil
+    }
     return credentials
   }
 }

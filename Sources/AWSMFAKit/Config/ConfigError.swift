@@ -19,17 +19,21 @@ public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     case .unknownProfile(let name, let config, let credentials):
       return "Profile \(Quote.human(name)) is in neither \(config) nor \(credentials)."
     case .unknownSourceProfile(let profile, let source):
-      return "Profile \(Quote.human(profile)) names source_profile \(Quote.human(source)), which does not exist."
+      return
+        "Profile \(Quote.human(profile)) names source_profile \(Quote.human(source)), which does not exist."
     case .cycle(let chain):
       return "The source_profile chain loops: \(chain.map(Quote.human).joined(separator: " -> "))."
     case .missingCredentials(let profile, let path):
-      return "Profile \(Quote.human(profile)) has no aws_access_key_id and aws_secret_access_key (looked in \(path) and the config file)."
+      return
+        "Profile \(Quote.human(profile)) has no aws_access_key_id and aws_secret_access_key (looked in \(path) and the config file)."
     case .temporarySourceCredentials(let profile):
-      return "Profile \(Quote.human(profile)) holds temporary credentials (aws_session_token); awsmfa needs long-term access keys to start an MFA session."
+      return
+        "Profile \(Quote.human(profile)) holds temporary credentials (aws_session_token); awsmfa needs long-term access keys to start an MFA session."
     case .unsupported(let profile, let key):
       return "Profile \(Quote.human(profile)) uses \(key), which awsmfa does not support."
     case .invalidValue(let profile, let key, let value, let expected):
-      return "Profile \(Quote.human(profile)) sets \(key) = \(Quote.human(value)), but it must be \(expected)."
+      return
+        "Profile \(Quote.human(profile)) sets \(key) = \(Quote.human(value)), but it must be \(expected)."
     }
   }
 }

@@ -76,12 +76,15 @@ public enum INIFile {
         var close = last - 1
         while close > first, bytes[close] != 93 { close -= 1 }
         guard close > first + 1 else {
-          throw INIParseError(path: path, line: lineNumber, reason: "a section header lacks its closing ']' or a name.")
+          throw INIParseError(
+            path: path, line: lineNumber,
+            reason: "a section header lacks its closing ']' or a name.")
         }
         let (from, to) = trim(bytes, first + 1, close)
         let name = text(bytes, from, to)
         if !seen.insert(name).inserted {
-          throw INIParseError(path: path, line: lineNumber, reason: "section [\(name)] appears twice.")
+          throw INIParseError(
+            path: path, line: lineNumber, reason: "section [\(name)] appears twice.")
         }
         sections.append(INISection(header: name, line: lineNumber))
         lastKeyIndent = -1
@@ -90,10 +93,12 @@ public enum INIFile {
       var separator = first
       while separator < last, bytes[separator] != 61, bytes[separator] != 58 { separator += 1 }
       guard separator < last else {
-        throw INIParseError(path: path, line: lineNumber, reason: "expected 'key = value', a [section] or a comment.")
+        throw INIParseError(
+          path: path, line: lineNumber, reason: "expected 'key = value', a [section] or a comment.")
       }
       guard let index = sections.indices.last else {
-        throw INIParseError(path: path, line: lineNumber, reason: "a key stands before any [section].")
+        throw INIParseError(
+          path: path, line: lineNumber, reason: "a key stands before any [section].")
       }
       let (keyFrom, keyTo) = trim(bytes, first, separator)
       guard keyFrom < keyTo else {
@@ -103,7 +108,8 @@ public enum INIFile {
       let (valueFrom, valueTo) = trim(bytes, separator + 1, last)
       if sections[index].keys.contains(key) {
         throw INIParseError(
-          path: path, line: lineNumber, reason: "key '\(key)' appears twice in [\(sections[index].header)].")
+          path: path, line: lineNumber,
+          reason: "key '\(key)' appears twice in [\(sections[index].header)].")
       }
       sections[index].keys.append(key)
       sections[index].values.append(text(bytes, valueFrom, valueTo))
@@ -113,7 +119,9 @@ public enum INIFile {
   }
 
   static func text(_ bytes: [UInt8], _ from: Int, _ to: Int) -> String {
-    bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[from..<to]), as: UTF8.self) }
+    bytes.withUnsafeBufferPointer {
+      String(decoding: UnsafeBufferPointer(rebasing: $0[from..<to]), as: UTF8.self)
+    }
   }
 
   static func trim(_ bytes: [UInt8], _ from: Int, _ to: Int) -> (Int, Int) {

@@ -57,7 +57,9 @@ public struct ResolvedProfile: Sendable, Equatable {
     guard !roles.isEmpty else { return sessionIdentity }
     var parts = [keys.accessKeyId, mfaSerial ?? ""]
     for hop in roles {
-      parts += [hop.roleArn, hop.sessionName ?? "", hop.externalId ?? "", String(hop.durationSeconds ?? 0)]
+      parts += [
+        hop.roleArn, hop.sessionName ?? "", hop.externalId ?? "", String(hop.durationSeconds ?? 0),
+      ]
     }
     return SessionIdentity(
       kind: .role, profile: name, device: mfaSerial ?? "-", fingerprint: Fingerprint.of(parts))
@@ -97,14 +99,16 @@ extension SharedConfig {
         let duration = try intValue("duration_seconds", profile: current, range: 900...43200)
         roles.insert(
           RoleHop(
-            profile: current, roleArn: roleArn, sessionName: value("role_session_name", profile: current),
+            profile: current, roleArn: roleArn,
+            sessionName: value("role_session_name", profile: current),
             externalId: value("external_id", profile: current), durationSeconds: duration), at: 0)
         guard let source = value("source_profile", profile: current) else {
           throw .unsupported(profile: current, key: "role_arn without source_profile")
         }
         // botocore allows a profile to name itself as source when it holds keys.
         if source == current, keys != nil {
-          return try finish(name: name, source: current, keys: keys, roles: roles, firstSet: firstSet)
+          return try finish(
+            name: name, source: current, keys: keys, roles: roles, firstSet: firstSet)
         }
         guard hasProfile(source) else {
           throw .unknownSourceProfile(profile: current, source: source)
@@ -123,23 +127,30 @@ extension SharedConfig {
       if value("credential_process", profile: source) != nil {
         // Most often `credential_process = awsmfa env …`: following it would run awsmfa again.
         throw .unsupported(
-          profile: source, key: "credential_process as its source of keys (awsmfa starts from long-term keys; a profile that runs awsmfa cannot also feed it)")
+          profile: source,
+          key:
+            "credential_process as its source of keys (awsmfa starts from long-term keys; a profile that runs awsmfa cannot also feed it)"
+        )
       }
       throw .missingCredentials(profile: source, credentialsPath: credentialsPath)
     }
     if keys.sessionToken != nil {
       throw .temporarySourceCredentials(profile: source)
     }
-    let sessionDuration = try parseInt(
-      firstSet["awsmfa_session_duration"], profile: name, key: "awsmfa_session_duration",
-      range: 900...129600) ?? 43200
-    let window = try parseInt(
-      firstSet["awsmfa_refresh_window"], profile: name, key: "awsmfa_refresh_window",
-      range: 0...43200) ?? 600
+    let sessionDuration =
+      try parseInt(
+        firstSet["awsmfa_session_duration"], profile: name, key: "awsmfa_session_duration",
+        range: 900...129600) ?? 43200
+    let window =
+      try parseInt(
+        firstSet["awsmfa_refresh_window"], profile: name, key: "awsmfa_refresh_window",
+        range: 0...43200) ?? 600
     return ResolvedProfile(
-      name: name, sourceProfile: source, keys: keys, mfaSerial: firstSet["mfa_serial"], roles: roles,
+      name: name, sourceProfile: source, keys: keys, mfaSerial: firstSet["mfa_serial"],
+      roles: roles,
       region: firstSet["region"], sessionDuration: sessionDuration, refreshWindow: window,
-      oathAccount: firstSet["awsmfa_oath_account"], yubikeySerial: firstSet["awsmfa_yubikey_serial"],
+      oathAccount: firstSet["awsmfa_oath_account"],
+      yubikeySerial: firstSet["awsmfa_yubikey_serial"],
       mfaProcess: firstSet["mfa_process"],
       stsRegionalEndpoints: value("sts_regional_endpoints", profile: name),
       endpointURL: value("endpoint_url", profile: name))

@@ -6,12 +6,14 @@ public enum ProfileNames {
   /// Names in both files that start with `prefix`, config file first, each once.
   public static func matching(_ prefix: String, environment: Environment) -> [String] {
     let home = environment["HOME"] ?? "~"
-    let configPath = environment.nonEmpty("AWS_CONFIG_FILE").map {
-      SharedConfig.expandTilde($0, home: home)
-    } ?? home + "/.aws/config"
-    let credentialsPath = environment.nonEmpty("AWS_SHARED_CREDENTIALS_FILE").map {
-      SharedConfig.expandTilde($0, home: home)
-    } ?? home + "/.aws/credentials"
+    let configPath =
+      environment.nonEmpty("AWS_CONFIG_FILE").map {
+        SharedConfig.expandTilde($0, home: home)
+      } ?? home + "/.aws/config"
+    let credentialsPath =
+      environment.nonEmpty("AWS_SHARED_CREDENTIALS_FILE").map {
+        SharedConfig.expandTilde($0, home: home)
+      } ?? home + "/.aws/credentials"
     let wanted = Array(prefix.utf8)
     var seen: Set<String> = []
     var names: [String] = []
@@ -67,8 +69,12 @@ public enum ProfileNames {
           // A continuation line of the previous value.
         } else if bytes[first] == 0x5B, bytes[last - 1] == 0x5D, last - first >= 2 {
           var inner = (first + 1)..<(last - 1)
-          while !inner.isEmpty, isBlank(bytes[inner.lowerBound]) { inner = (inner.lowerBound + 1)..<inner.upperBound }
-          while !inner.isEmpty, isBlank(bytes[inner.upperBound - 1]) { inner = inner.lowerBound..<(inner.upperBound - 1) }
+          while !inner.isEmpty, isBlank(bytes[inner.lowerBound]) {
+            inner = (inner.lowerBound + 1)..<inner.upperBound
+          }
+          while !inner.isEmpty, isBlank(bytes[inner.upperBound - 1]) {
+            inner = inner.lowerBound..<(inner.upperBound - 1)
+          }
           body(inner)
           lastKeyIndent = -1
         } else {

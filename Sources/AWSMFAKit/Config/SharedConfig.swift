@@ -58,7 +58,8 @@ public struct SharedConfig: Sendable {
   /// Reads both files from the paths the environment names (missing files are empty).
   public static func load(environment: Environment) throws(ConfigError) -> SharedConfig {
     let home = environment["HOME"] ?? "~"
-    let configPath = environment.nonEmpty("AWS_CONFIG_FILE").map { expandTilde($0, home: home) }
+    let configPath =
+      environment.nonEmpty("AWS_CONFIG_FILE").map { expandTilde($0, home: home) }
       ?? home + "/.aws/config"
     let credentialsPath =
       environment.nonEmpty("AWS_SHARED_CREDENTIALS_FILE").map { expandTilde($0, home: home) }

@@ -86,7 +86,9 @@ public struct KernelKeyring: SessionStore {
     guard let ring = try findRing(create: false) else { return 0 }
     var removed = 0
     try forEachEntry(ring) { serial, description in
-      if let (identity, _) = Self.parse(description), matching(identity), keyctl_unlink(serial, ring) == 0 {
+      if let (identity, _) = Self.parse(description), matching(identity),
+        keyctl_unlink(serial, ring) == 0
+      {
         removed += 1
       }
       return true
@@ -148,7 +150,9 @@ public struct KernelKeyring: SessionStore {
 
   /// Calls `body` with each key linked in `ring` and its description (expired and foreign ones
   /// skipped) until it returns false.
-  private func forEachEntry(_ ring: key_serial_t, _ body: (key_serial_t, String) -> Bool) throws(KeyringError) {
+  private func forEachEntry(_ ring: key_serial_t, _ body: (key_serial_t, String) -> Bool)
+    throws(KeyringError)
+  {
     var buffer: UnsafeMutableRawPointer?
     let length = keyctl_read_alloc(ring, &buffer)
     guard length >= 0, let buffer else {

@@ -6,7 +6,8 @@ public struct SessionCredentials: Sendable, Equatable {
   /// Expiry in seconds since the epoch.
   public var expiration: Int64
 
-  public init(accessKeyId: String, secretAccessKey: String, sessionToken: String, expiration: Int64) {
+  public init(accessKeyId: String, secretAccessKey: String, sessionToken: String, expiration: Int64)
+  {
     self.accessKeyId = accessKeyId
     self.secretAccessKey = secretAccessKey
     self.sessionToken = sessionToken
@@ -107,7 +108,9 @@ public enum JSONText {
     var atEnd: Bool { index >= bytes.count }
 
     mutating func skipSpace() {
-      while index < bytes.count, bytes[index] == 32 || bytes[index] == 10 || bytes[index] == 13 || bytes[index] == 9 {
+      while index < bytes.count,
+        bytes[index] == 32 || bytes[index] == 10 || bytes[index] == 13 || bytes[index] == 9
+      {
         index += 1
       }
     }
@@ -157,7 +160,8 @@ public enum JSONText {
           case UInt8(ascii: "f"): out.append(12)
           case UInt8(ascii: "u"):
             guard index + 4 <= bytes.count,
-              let code = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16),
+              let code = UInt32(
+                String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16),
               let scalar = Unicode.Scalar(code)
             else { return nil }
             index += 4

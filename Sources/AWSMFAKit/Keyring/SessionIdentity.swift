@@ -31,7 +31,8 @@ public struct SessionIdentity: Sendable, Equatable, Hashable {
 
   /// The key description: `awsmfa;v1;KIND;PROFILE;DEVICE;FINGERPRINT`, fields percent-encoded.
   public var keyDescription: String {
-    Self.prefix + [kind.rawValue, profile, device, fingerprint].map(Self.encode).joined(separator: ";")
+    Self.prefix
+      + [kind.rawValue, profile, device, fingerprint].map(Self.encode).joined(separator: ";")
   }
 
   /// Parses a description written by `keyDescription`; nil for anybody else's key.

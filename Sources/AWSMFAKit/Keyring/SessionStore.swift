@@ -13,7 +13,9 @@ public struct CachedEntry: Sendable, Equatable {
 /// Where sessions are cached between runs (the kernel keyring, or a fake in tests).
 public protocol SessionStore: Sendable {
   /// The payload and expiry of the live entry for `identity`, if any.
-  func load(_ identity: SessionIdentity) throws(KeyringError) -> (payload: String, expiresAt: Int64)?
+  func load(_ identity: SessionIdentity) throws(KeyringError) -> (
+    payload: String, expiresAt: Int64
+  )?
   /// Replaces the entry for `identity`; it vanishes by itself at `expiresAt`.
   func store(_ identity: SessionIdentity, payload: String, expiresAt: Int64, now: Int64)
     throws(KeyringError)

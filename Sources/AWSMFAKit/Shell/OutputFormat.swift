@@ -110,7 +110,9 @@ public enum ShellQuote {
 
   /// `value` in single quotes with each byte of `special` replaced by its sequence; ASCII
   /// bytes are compared, so multi-byte UTF-8 passes through untouched.
-  static func quoted(_ value: String, escaping special: [UInt8], as replacements: [[UInt8]]) -> String {
+  static func quoted(_ value: String, escaping special: [UInt8], as replacements: [[UInt8]])
+    -> String
+  {
     var bytes: [UInt8] = [39]
     bytes.reserveCapacity(value.utf8.count + 2)
     for byte in value.utf8 {
@@ -140,7 +142,6 @@ public enum ShellQuote {
     return out + "\""
   }
 }
-
 
 /// RFC 3339 timestamps in UTC with a `Z`, without Foundation.
 public enum RFC3339 {

@@ -29,20 +29,12 @@ struct DeviceContext {
     iam = IAMClient(
       client: QueryClient(
         transport: transport, endpoint: iamEndpoint, service: "iam", version: "2010-05-08"))
-    var store: (any SessionStore)?
-    if environment["AWSMFA_NO_CACHE"] == nil { store = KernelKeyring.forEnvironment(environment) }
-    cache = CacheGuard(store: store, warn: { Stderr.line($0) })
+    cache = CacheGuard(store: KernelKeyring.store(for: environment), warn: { Stderr.line($0) })
   }
 
   /// Stops the HTTP client; call once before exit.
   func close() {
-    let transport = transport
-    let done = DispatchSemaphore(value: 0)
-    Task {
-      await transport.shutdown()
-      done.signal()
-    }
-    done.wait()
+    transport.shutdownAndWait()
   }
 }
 

@@ -20,8 +20,7 @@ struct RunContext {
     if debug { client.trace = { Stderr.line("awsmfa: debug: " + $0) } }
     let sts = STSClient(client: client)
     let verbose = verbose || debug
-    var store: (any SessionStore)?
-    if environment["AWSMFA_NO_CACHE"] == nil { store = KernelKeyring.forEnvironment(environment) }
+    let store = KernelKeyring.store(for: environment)
     let warn: @Sendable (String) -> Void = { Stderr.line($0) }
     let cache = CacheGuard(store: store, warn: warn)
     let note: @Sendable (String) -> Void = { text in
@@ -53,8 +52,7 @@ struct RunContext {
   /// The YubiKey source's peers: the keyring remembers derived OATH password keys.
   static func yubiKeyPeers() -> YubiKeyCodeSource.Peers {
     let environment = Environment.current()
-    let store: (any SessionStore)? =
-      environment["AWSMFA_NO_CACHE"] == nil ? KernelKeyring.forEnvironment(environment) : nil
+    let store = KernelKeyring.store(for: environment)
     return YubiKeyCodeSource.Peers(store: store)
   }
 
@@ -65,12 +63,6 @@ struct RunContext {
   }
 
   func close() {
-    let transport = transport
-    let done = DispatchSemaphore(value: 0)
-    Task {
-      await transport.shutdown()
-      done.signal()
-    }
-    done.wait()
+    transport.shutdownAndWait()
   }
 }

@@ -86,6 +86,16 @@ public final class AsyncHTTPTransport: HTTPTransport {
     try? await client.shutdown()
   }
 
+  /// `shutdown`, from synchronous code (a command's exit path).
+  public func shutdownAndWait() {
+    let done = DispatchSemaphore(value: 0)
+    Task {
+      await shutdown()
+      done.signal()
+    }
+    done.wait()
+  }
+
   static func describe(_ error: any Error) -> String {
     let text = String(describing: error)
     if text.contains("connectionRefused") || text.contains("Connection refused") {

@@ -1,18 +1,9 @@
+import AWSMFAKit
 import Crypto
 import Foundation
 
 /// Credentials that sign a request: long-term keys, or temporary ones with a session token.
-public struct SigningCredentials: Sendable, Equatable {
-  public var accessKeyId: String
-  public var secretAccessKey: String
-  public var sessionToken: String?
-
-  public init(accessKeyId: String, secretAccessKey: String, sessionToken: String? = nil) {
-    self.accessKeyId = accessKeyId
-    self.secretAccessKey = secretAccessKey
-    self.sessionToken = sessionToken
-  }
-}
+public typealias SigningCredentials = StaticKeys
 
 /// An HTTP request as SigV4 sees it.
 public struct SignableRequest: Sendable, Equatable {

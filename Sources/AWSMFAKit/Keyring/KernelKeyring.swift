@@ -20,6 +20,11 @@ public struct KernelKeyring: SessionStore {
     keyringName = name
   }
 
+  /// The session store the environment asks for: none with `AWSMFA_NO_CACHE`, else this keyring.
+  public static func store(for environment: Environment) -> (any SessionStore)? {
+    environment["AWSMFA_NO_CACHE"] == nil ? forEnvironment(environment) : nil
+  }
+
   /// The keyring the environment names.
   public static func forEnvironment(_ environment: Environment) -> KernelKeyring {
     KernelKeyring(name: environment.nonEmpty("AWSMFA_KEYRING") ?? defaultName)

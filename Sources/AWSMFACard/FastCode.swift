@@ -36,6 +36,12 @@ public enum FastCode {
     }
     do {
       let code = try key.code(at: at, cue: { Cue.show($0) })
+      // A code shown for the console is spent: `env` must not send it again.
+      if let serial = profile.mfaSerial, period == 30,
+        let store = KernelKeyring.store(for: environment)
+      {
+        try? UsedSteps.record(at / 30, device: serial, store: store, now: time)
+      }
       return FileIO.write(fd: 1, code + "\n") ? 0 : 74
     } catch {
       FileIO.write(

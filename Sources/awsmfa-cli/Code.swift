@@ -36,11 +36,14 @@ struct Code: ParsableCommand {
       let now = epochNow()
       let period = Int64(source.period)
       let left = period - now % period
-      if left < Self.margin {
+      let at = left < Self.margin ? now + period : now
+      if at != now {
         Stderr.line("awsmfa: the current code expires in \(left) s; this is the next one.")
-        output = try source.calculate(at: now + period)
-      } else {
-        output = try source.calculate(at: now)
+      }
+      output = try source.calculate(at: at)
+      // A code shown for the console is spent: `env` must not send it again.
+      if let serial = profile.mfaSerial, period == 30, let store = peers.store {
+        try? UsedSteps.record(at / 30, device: serial, store: store, now: now)
       }
     } catch let error as ValidationError {
       Stderr.line("awsmfa: " + error.message)

@@ -431,3 +431,26 @@ def test_env_takes_the_code_from_the_key(vkey, sts, aws_home):
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip().startswith("ASIA"), r.stdout
     assert any(a["apdu"].startswith("00a4000") and a["applet"] == "oath" for a in vkey.apdus())
+
+
+def test_code_shown_for_the_console_is_never_sent_again(vkey, sts, aws_home):
+    """`awsmfa code` spends its step: the `env` right after it uses a later step (the card
+    computes it at once), so AWS never sees the console's code twice."""
+    import base64
+    secret = base64.b32decode(sts.seed_base32 + "=" * (-len(sts.seed_base32) % 8))
+    vkey.add_credential(AWS, sts.mfa_serial.rsplit("/", 1)[-1], secret=secret)
+    env = dict(aws_home, AWSMFA_KEYRING="awsmfa-test-" + uuid.uuid4().hex[:10],
+               XDG_RUNTIME_DIR=aws_home["HOME"])
+    avoid_period_end(30, margin=8)
+    try:
+        shown = subprocess.run([AWSMFA, "code", "base"], env=env, capture_output=True, text=True,
+                               stdin=subprocess.DEVNULL, timeout=30, start_new_session=True)
+        assert shown.returncode == 0, shown.stderr
+        done = subprocess.run([AWSMFA, "env", "base", "--format", "json"], env=env, capture_output=True,
+                              text=True, stdin=subprocess.DEVNULL, timeout=60, start_new_session=True)
+    finally:
+        subprocess.run(["sh", "-c", "id=$(keyctl search @u keyring %s) && keyctl unlink $id @u"
+                        % env["AWSMFA_KEYRING"]], capture_output=True)
+    assert done.returncode == 0, done.stderr
+    sent = [r["token_code"] for r in sts.requests("GetSessionToken")]
+    assert sent and shown.stdout.strip() not in sent

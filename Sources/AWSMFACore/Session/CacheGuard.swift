@@ -30,25 +30,15 @@ public final class CacheGuard: @unchecked Sendable {
 
   /// The last TOTP step sent for `device`, if remembered.
   public func lastStep(device: String) -> Int64? {
-    guard
-      let found = attempt({ (store) throws(KeyringError) in
-        try store.load(Self.stepIdentity(device))
-      }) ?? nil
-    else { return nil }
-    return Int64(found.payload)
+    attempt { (store) throws(KeyringError) in try UsedSteps.last(device: device, store: store) }
+      ?? nil
   }
 
   /// Remembers that `step` was sent for `device` (kept for a few steps, as long as AWS could care).
   public func recordStep(_ step: Int64, device: String, now: Int64) {
-    if let last = lastStep(device: device), last >= step { return }
     _ = attempt { (store) throws(KeyringError) in
-      try store.store(
-        Self.stepIdentity(device), payload: String(step), expiresAt: (step + 3) * 30, now: now)
+      try UsedSteps.record(step, device: device, store: store, now: now)
     }
-  }
-
-  static func stepIdentity(_ device: String) -> SessionIdentity {
-    SessionIdentity(kind: .step, profile: "-", device: device, fingerprint: "-")
   }
 
   private func attempt<T>(_ body: (any SessionStore) throws(KeyringError) -> T) -> T? {

@@ -277,3 +277,37 @@ def test_config_changed_mid_run_is_read_once(run, sts, aws_home, tmp_path):
     assert done.returncode == 0, done.stderr
     after = run("env", "proc", "--format", "json")
     assert after.returncode == 78 and "Malformed" in after.stderr
+
+
+def test_cache_works_for_an_unprivileged_user(awsmfa_bin, aws_home, sts):
+    """Real users are not root: keyring possession and permissions must work for them too, in
+    a fresh process each time (no session keyring shared with the first run)."""
+    import tempfile
+    nobody = pwd.getpwnam("nobody")
+    base = tempfile.mkdtemp(prefix="awsmfa-user-")
+    os.chmod(base, 0o755)
+    home = os.path.join(base, "home")
+    shutil.copytree(aws_home["HOME"], home)
+    subprocess.run(["chown", "-R", f"{nobody.pw_uid}:{nobody.pw_gid}", home], check=True)
+    env = dict(aws_home, HOME=home, AWS_CONFIG_FILE=f"{home}/.aws/config",
+               AWS_SHARED_CREDENTIALS_FILE=f"{home}/.aws/credentials", AWSMFA_KEYRING="awsmfa-user-test",
+               XDG_RUNTIME_DIR=home)
+    as_nobody = ["setpriv", f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}", "--clear-groups"]
+    try:
+        first = subprocess.run(as_nobody + ["keyctl", "session", "-", awsmfa_bin, "env", "base", "--code",
+                                            sts.totp(), "--format", "json"],
+                               env=env, capture_output=True, text=True, timeout=60, start_new_session=True)
+        assert first.returncode == 0, first.stderr
+        assert "warning" not in first.stderr, first.stderr
+        second = subprocess.run(as_nobody + ["keyctl", "session", "-", awsmfa_bin, "env", "admin", "--format",
+                                             "json"],
+                                env=env, capture_output=True, text=True, timeout=60, start_new_session=True)
+        assert second.returncode == 0, second.stderr
+        assert sts.count("GetSessionToken") == 1, "the second run found the MFA session in the keyring"
+        listed = subprocess.run(as_nobody + ["keyctl", "session", "-", awsmfa_bin, "list", "--json"],
+                                env=env, capture_output=True, text=True, timeout=30)
+        assert json.loads(listed.stdout)[0]["expires"] is not None, listed.stdout
+    finally:
+        subprocess.run(as_nobody + ["sh", "-c", "id=$(keyctl search @u keyring awsmfa-user-test) && "
+                                    "keyctl unlink $id @u"], capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)

@@ -3,10 +3,13 @@
 
 _awsmfa() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
-  local command= words= valued= profile=0 positionals=0 i
+  local command= words= valued= profile=0 positionals=0 sub= i
   for ((i = 1; i < COMP_CWORD; i++)); do
     if [[ -z $command ]]; then
       [[ ${COMP_WORDS[i]} == -* ]] || command=${COMP_WORDS[i]}
+    elif [[ -n $sub && " $sub " == *" ${COMP_WORDS[i]} "* ]]; then
+      # A nested subcommand (`device enroll`): its own table from here on.
+      command=$command/${COMP_WORDS[i]} words= sub=
     elif [[ " $valued " == *" ${COMP_WORDS[i]} "* ]]; then
       ((i++))
     elif [[ ${COMP_WORDS[i]} != -* ]]; then
@@ -29,21 +32,25 @@ _awsmfa() {
   fi
 }
 
-# Sets words (options and fixed values), valued (options taking a value) and profile (1: the
-# first positional argument is a profile, 2: all are).
+# Sets words (subcommands, options and fixed values), valued (options taking a value),
+# profile (1: the first positional argument is a profile, 2: all are) and sub (subcommands).
 _awsmfa_table() {
   case $1 in
-    env) words='-f --format --duration --refresh --code -v --verbose --debug --version -h --help' valued='-f --format --duration --code' profile=1 ;;
-    unset) words='-f --format --version -h --help' valued='-f --format' profile=0 ;;
-    code) words='--version -h --help' valued='' profile=1 ;;
-    exec) words='--nest --refresh -v --verbose --version -h --help' valued='' profile=1 ;;
-    list) words='--json --version -h --help' valued='' profile=0 ;;
-    clear) words='--all --version -h --help' valued='' profile=2 ;;
-    hook) words='--version -h --help bash zsh fish' valued='' profile=0 ;;
-    completion) words='--version -h --help bash zsh fish' valued='' profile=0 ;;
-    doctor) words='--version -h --help' valued='' profile=1 ;;
-    device) words='--version -h --help' valued='' profile=0 ;;
-    help) words='--version' valued='' profile=0 ;;
+    env) words='-f --format --duration --refresh --code -v --verbose --debug --version -h --help' valued='-f --format --duration --code' profile=1 sub='' ;;
+    unset) words='-f --format --version -h --help' valued='-f --format' profile=0 sub='' ;;
+    code) words='--version -h --help' valued='' profile=1 sub='' ;;
+    exec) words='--nest --refresh -v --verbose --version -h --help' valued='' profile=1 sub='' ;;
+    list) words='--json --version -h --help' valued='' profile=0 sub='' ;;
+    clear) words='--all --version -h --help' valued='' profile=2 sub='' ;;
+    hook) words='--version -h --help bash zsh fish' valued='' profile=0 sub='' ;;
+    completion) words='--version -h --help bash zsh fish' valued='' profile=0 sub='' ;;
+    doctor) words='--version -h --help' valued='' profile=1 sub='' ;;
+    device) words='enroll import resync list --version -h --help' valued='' profile=0 sub='enroll import resync list' ;;
+    device/enroll) words='--name --no-touch --force --yubikey --backup-qr --version -h --help' valued='--name --yubikey' profile=1 sub='' ;;
+    device/import) words='--no-touch --force --yubikey --version -h --help' valued='--yubikey' profile=0 sub='' ;;
+    device/resync) words='--version -h --help' valued='' profile=1 sub='' ;;
+    device/list) words='--version -h --help' valued='' profile=1 sub='' ;;
+    help) words='--version' valued='' profile=0 sub='' ;;
   esac
 }
 

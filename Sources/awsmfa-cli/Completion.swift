@@ -48,6 +48,15 @@ struct CommandTable {
   var takesProfiles: Bool
   /// The values of the first positional argument, when it has a fixed set.
   var positionalValues: [String]
+  /// Nested subcommands (`device enroll`), named by their own word.
+  var subcommands: [CommandTable] = []
+
+  /// Every command with its path (`env`, `device/enroll`), parents before their children.
+  static func flattened(_ tree: [CommandTable]) -> [(path: String, command: CommandTable)] {
+    tree.flatMap { command in
+      [(command.name, command)] + command.subcommands.map { (command.name + "/" + $0.name, $0) }
+    }
+  }
 
   /// The root's subcommands, from `--experimental-dump-help` of this very executable.
   static func load() throws -> [CommandTable] {
@@ -62,7 +71,12 @@ struct CommandTable {
     guard let json = try JSONSerialization.jsonObject(with: data) as? [String: Any],
       let root = json["command"] as? [String: Any]
     else { throw ValidationError("Cannot read the command tree.") }
-    let subcommands = root["subcommands"] as? [[String: Any]] ?? []
+    return children(of: root)
+  }
+
+  /// The displayed subcommands of `command` (ArgumentParser's `help` is not one to complete into).
+  static func children(of command: [String: Any]) -> [CommandTable] {
+    let subcommands = command["subcommands"] as? [[String: Any]] ?? []
     return subcommands.filter { $0["shouldDisplay"] as? Bool ?? true }.map(table)
   }
 
@@ -86,6 +100,8 @@ struct CommandTable {
       options: options,
       takesProfile: ["profile", "profiles"].contains(positional?["valueName"] as? String),
       takesProfiles: positional?["valueName"] as? String == "profiles",
-      positionalValues: positional?["allValues"] as? [String] ?? [])
+      positionalValues: positional?["allValues"] as? [String] ?? [],
+      subcommands: command["subcommands"] == nil
+        ? [] : children(of: command).filter { $0.name != "help" })
   }
 }

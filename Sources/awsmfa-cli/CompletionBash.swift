@@ -5,17 +5,19 @@ extension CompletionScript {
   static func bash(_ tree: [CommandTable]) -> String {
     let root = tree.map(\.name) + ["--help", "--version"]
     var table = ""
-    for command in tree {
+    for (path, command) in CommandTable.flattened(tree) {
       let valued = command.options.filter(\.takesValue).flatMap(\.names)
-      let words = command.options.flatMap(\.names) + command.positionalValues
-      table += "    \(command.name)) words='\(words.joined(separator: " "))'"
-      table +=
-        " valued='\(valued.joined(separator: " "))' profile=\(command.takesProfiles ? 2 : command.takesProfile ? 1 : 0) ;;\n"
+      let children = command.subcommands.map(\.name)
+      let words = children + command.options.flatMap(\.names) + command.positionalValues
+      let profile = command.takesProfiles ? 2 : command.takesProfile ? 1 : 0
+      table += "    \(path)) words='\(words.joined(separator: " "))'"
+      table += " valued='\(valued.joined(separator: " "))' profile=\(profile)"
+      table += " sub='\(children.joined(separator: " "))' ;;\n"
     }
     var values = ""
-    for command in tree {
+    for (path, command) in CommandTable.flattened(tree) {
       for option in command.options where !option.values.isEmpty {
-        let keys = option.names.map { "\(command.name):\($0)" }.joined(separator: " | ")
+        let keys = option.names.map { "\(path):\($0)" }.joined(separator: " | ")
         values += "    \(keys)) words='\(option.values.joined(separator: " "))' ;;\n"
       }
     }
@@ -25,10 +27,13 @@ extension CompletionScript {
 
       _awsmfa() {
         local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
-        local command= words= valued= profile=0 positionals=0 i
+        local command= words= valued= profile=0 positionals=0 sub= i
         for ((i = 1; i < COMP_CWORD; i++)); do
           if [[ -z $command ]]; then
             [[ ${COMP_WORDS[i]} == -* ]] || command=${COMP_WORDS[i]}
+          elif [[ -n $sub && " $sub " == *" ${COMP_WORDS[i]} "* ]]; then
+            # A nested subcommand (`device enroll`): its own table from here on.
+            command=$command/${COMP_WORDS[i]} words= sub=
           elif [[ " $valued " == *" ${COMP_WORDS[i]} "* ]]; then
             ((i++))
           elif [[ ${COMP_WORDS[i]} != -* ]]; then
@@ -49,8 +54,8 @@ extension CompletionScript {
         fi
       }
 
-      # Sets words (options and fixed values), valued (options taking a value) and profile (1: the
-      # first positional argument is a profile, 2: all are).
+      # Sets words (subcommands, options and fixed values), valued (options taking a value),
+      # profile (1: the first positional argument is a profile, 2: all are) and sub (subcommands).
       _awsmfa_table() {
         case $1 in
       \#(table)  esac

@@ -83,6 +83,13 @@ def test_bash(completion_env):
         assert back == name, (name, word)
     assert bash_complete(completion_env, "awsmfa", "env", "a\\ ") == ["a\\ b"]
     assert bash_complete(completion_env, "awsmfa", "env", "'we") == ["we\\'ird"]
+    # Nested subcommands: `device` offers its own, and each of those its options and profiles.
+    assert bash_complete(completion_env, "awsmfa", "device", "") == [
+        "enroll", "import", "resync", "list", "--version", "-h", "--help"]
+    assert bash_complete(completion_env, "awsmfa", "device", "enroll", "pro") == ["prod", "prod-eu"]
+    assert bash_complete(completion_env, "awsmfa", "device", "enroll", "--no") == ["--no-touch"]
+    assert "--json" in bash_complete(completion_env, "awsmfa", "list", "--")
+    assert "--json" not in bash_complete(completion_env, "awsmfa", "device", "list", "--")
 
 
 def fish_complete(env: dict, line: str) -> list[str]:
@@ -99,6 +106,10 @@ def test_fish(completion_env):
     assert set(["default", "prod", "prod-eu", *ODD, "keys-only"]) <= set(offered)
     assert fish_complete(completion_env, "awsmfa env pro") == ["prod", "prod-eu"]
     assert fish_complete(completion_env, "awsmfa env a\\ ") == ["a b"]
+    assert set(fish_complete(completion_env, "awsmfa device ")) == {"enroll", "import", "resync", "list"}
+    assert fish_complete(completion_env, "awsmfa device resync pro") == ["prod", "prod-eu"]
+    assert "--json" not in fish_complete(completion_env, "awsmfa device list --")
+    assert "--json" in fish_complete(completion_env, "awsmfa list --")
 
 
 def test_zsh_tab_in_a_terminal(completion_env, tmp_path):
@@ -123,5 +134,7 @@ def test_zsh_tab_in_a_terminal(completion_env, tmp_path):
         assert tab("awsmfa env we").endswith("awsmfa env we\\'ird")
         assert tab("awsmfa env gl").endswith("awsmfa env glob\\*\\?\\[x\\]")
         assert tab("awsmfa hoo").endswith("awsmfa hook")
+        assert tab("awsmfa device enr").endswith("awsmfa device enroll")
+        assert tab("awsmfa device resync pro").endswith("awsmfa device resync prod")
     finally:
         sh.close()

@@ -28,32 +28,25 @@ struct List: ParsableCommand {
     }
     let now = epochNow()
     var rows: [Row] = []
+    func expiry(_ identity: SessionIdentity) -> Int64? {
+      cached.filter { $0.identity == identity && $0.expiresAt > now }.map(\.expiresAt).max()
+    }
     for name in config.profileNames {
-      let profile = try? config.resolve(name)
-      let target = profile?.targetIdentity
-      let entry = cached.filter { $0.identity == target && $0.expiresAt > now }.map(\.expiresAt)
-        .max()
-      let session = profile.flatMap { p in
-        cached.filter { $0.identity == p.sessionIdentity && $0.expiresAt > now }.map(\.expiresAt)
-          .max()
+      switch Result(catching: { () throws(ConfigError) in try config.resolve(name) }) {
+      case .success(let profile):
+        rows.append(
+          Row(
+            profile: name, mfaSerial: profile.mfaSerial, role: profile.roles.last?.roleArn,
+            source: profile.sourceProfile, expires: expiry(profile.targetIdentity),
+            mfaSessionExpires: expiry(profile.sessionIdentity), problem: nil))
+      case .failure(let error):
+        rows.append(
+          Row(
+            profile: name, mfaSerial: nil, role: nil, source: nil, expires: nil,
+            mfaSessionExpires: nil, problem: error.description))
       }
-      rows.append(
-        Row(
-          profile: name, mfaSerial: profile?.mfaSerial, role: profile?.roles.last?.roleArn,
-          source: profile?.sourceProfile, expires: entry, mfaSessionExpires: session,
-          problem: profile == nil
-            ? (try? config.resolve(name)).map { _ in "" } ?? problem(config, name) : nil))
     }
     Stdout.write(json ? Row.json(rows, now: now) : Row.table(rows, now: now))
-  }
-
-  func problem(_ config: SharedConfig, _ name: String) -> String {
-    do {
-      _ = try config.resolve(name)
-      return ""
-    } catch {
-      return error.description
-    }
   }
 }
 

@@ -111,6 +111,9 @@ struct Doctor: AsyncParsableCommand {
         "roles are assumed with the MFA session, so they last at most 1 h (AWS's role-chaining limit)"
       )
     }
+    if profile.mfaSerial != nil || profile.oathAccount != nil, profile.mfaProcess == nil {
+      checkYubiKey(profile, report: &report)
+    }
     let endpoint: ServiceEndpoint
     do {
       endpoint = try ServiceEndpoint.resolve(
@@ -144,6 +147,36 @@ struct Doctor: AsyncParsableCommand {
       }
     }
     await transport.shutdown()
+  }
+
+  /// Whether a plugged-in YubiKey holds the profile's OATH credential (no code is calculated
+  /// that needs a touch, and a locked applet is reported rather than asked for).
+  func checkYubiKey(_ profile: ResolvedProfile, report: inout Report) {
+    let locator = KeyLocator(
+      oathAccount: profile.oathAccount, mfaSerial: profile.mfaSerial,
+      wantedSerial: profile.yubikeySerial,
+      unlock: { (session, _) throws(OATHError) in throw .passwordRequired(key: session.label) })
+    let directory: PCSCContext
+    do {
+      directory = try PCSCContext()
+    } catch {
+      return  // the pcscd line already says why
+    }
+    do {
+      switch try locator.locate(in: directory, time: epochNow()) {
+      case .found(let key):
+        let touch = key.entry.touch ? ", touch required" : ""
+        report.pass("YubiKey: \(Quote.human(key.entry.name.raw)) on \(key.label)\(touch)")
+      case .absent(let why):
+        report.fail(
+          "YubiKey: \(why)",
+          fix: why.hint ?? "plug in the key, or set awsmfa_oath_account / awsmfa_yubikey_serial")
+      }
+    } catch .passwordRequired(let key) {
+      report.note("YubiKey: the OATH applet of \(key) is password-protected; env will ask once")
+    } catch {
+      report.fail("YubiKey: \(error)", fix: error.hint ?? "see README 'YubiKey'")
+    }
   }
 
   func skew(_ date: String?, sent: Date, report: inout Report) {

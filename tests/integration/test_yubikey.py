@@ -454,3 +454,17 @@ def test_code_shown_for_the_console_is_never_sent_again(vkey, sts, aws_home):
     assert done.returncode == 0, done.stderr
     sent = [r["token_code"] for r in sts.requests("GetSessionToken")]
     assert sent and shown.stdout.strip() not in sent
+
+
+def test_doctor_reports_the_key_holding_the_account(vkey, home):
+    vkey.add_credential(AWS, "alice", touch=True)
+    name = home.profile()
+    r = run(home, "doctor", name)
+    line = next(l for l in r.stdout.splitlines() if "YubiKey:" in l)
+    assert line.startswith("✔ YubiKey: 'Amazon Web Services:alice'") and "touch required" in line, r.stdout
+    vkey.remove_credential(AWS + ":alice")
+    vkey.add_credential("GitHub", "alice")
+    r = run(home, "doctor", name)
+    line = next(l for l in r.stdout.splitlines() if "YubiKey:" in l)
+    assert line.startswith("✘ YubiKey:") and "GitHub:alice" in line and "fix:" in line, r.stdout
+    assert r.returncode == 1

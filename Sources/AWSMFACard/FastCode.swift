@@ -6,9 +6,6 @@ import AWSMFAKit
 /// A password-protected applet (VALIDATE needs HMAC) and every failure that happens before the
 /// card was asked for the code go to the full CLI, which reports them; nothing is asked twice.
 public enum FastCode {
-  /// Seconds before the end of a period at which the next code is printed instead.
-  public static let margin: Int64 = 5
-
   /// The exit status after printing the code (or a card failure), or nil when the full CLI must
   /// handle the call.
   public static func run(arguments: [String], environment: Environment, now: () -> Int64) -> Int32?
@@ -26,22 +23,10 @@ public enum FastCode {
     guard case .found(let key)? = try? locator.locate(in: directory, time: now()) else {
       return nil
     }
-    let time = now()
-    let period = Int64(key.entry.name.period)
-    let left = period - time % period
-    var at = time
-    if left < margin {
-      FileIO.write(fd: 2, "awsmfa: the current code expires in \(left) s; this is the next one.\n")
-      at = time + period
-    }
     do {
-      let code = try key.code(at: at, cue: { Cue.show($0) })
-      // A code shown for the console is spent: `env` must not send it again.
-      if let serial = profile.mfaSerial, period == 30,
-        let store = KernelKeyring.store(for: environment)
-      {
-        try? UsedSteps.record(at / 30, device: serial, store: store, now: time)
-      }
+      let code = try key.consoleCode(
+        mfaSerial: profile.mfaSerial, now: now(), store: KernelKeyring.store(for: environment),
+        cue: { Cue.show($0) }, notice: { FileIO.write(fd: 2, $0 + "\n") })
       return FileIO.write(fd: 1, code + "\n") ? 0 : 74
     } catch {
       FileIO.write(

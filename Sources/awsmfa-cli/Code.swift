@@ -13,9 +13,6 @@ struct Code: ParsableCommand {
   @Argument(help: "The profile in the AWS config files.")
   var profile: String
 
-  /// Seconds before the end of a period at which the next code is printed instead.
-  static let margin: Int64 = 5
-
   func run() {
     disableCoreDumps()
     let environment = Environment.current()
@@ -32,19 +29,9 @@ struct Code: ParsableCommand {
       case .found(let found): key = found
       case .absent(let why): throw why
       }
-      let source = YubiKeyCodeSource.using(key, peers: peers)
-      let now = epochNow()
-      let period = Int64(source.period)
-      let left = period - now % period
-      let at = left < Self.margin ? now + period : now
-      if at != now {
-        Stderr.line("awsmfa: the current code expires in \(left) s; this is the next one.")
-      }
-      output = try source.calculate(at: at)
-      // A code shown for the console is spent: `env` must not send it again.
-      if let serial = profile.mfaSerial, period == 30, let store = peers.store {
-        try? UsedSteps.record(at / 30, device: serial, store: store, now: now)
-      }
+      output = try key.consoleCode(
+        mfaSerial: profile.mfaSerial, now: epochNow(), store: peers.store, cue: peers.cue,
+        notice: { Stderr.line($0) })
     } catch let error as ValidationError {
       Stderr.line("awsmfa: " + error.message)
       Foundation.exit(Failure.config)

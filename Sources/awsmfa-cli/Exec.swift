@@ -27,19 +27,11 @@ struct Exec: AsyncParsableCommand {
   @Flag(name: [.short, .long], help: "Explain on stderr what is cached, fetched and capped.")
   var verbose = false
 
-  func validate() throws {
-    if command.first == "--" { return }
-    guard !command.isEmpty else {
-      throw ValidationError("Missing COMMAND: awsmfa exec PROFILE -- COMMAND…")
-    }
-  }
-
   func run() async throws {
     disableCoreDumps()
     let words = command.first == "--" ? Array(command.dropFirst()) : command
     guard let program = words.first else {
-      Stderr.line("awsmfa: missing COMMAND: awsmfa exec PROFILE -- COMMAND…")
-      Foundation.exit(Failure.usage)
+      throw ValidationError("Missing COMMAND: awsmfa exec PROFILE -- COMMAND…")
     }
     let environment = Environment.current()
     if let outer = environment.nonEmpty("AWSMFA_EXEC"), outer != profile, !nest {

@@ -1,3 +1,5 @@
+import AWSMFAKit
+
 /// A YubiKey found to hold the profile's credential, its OATH applet selected (and unlocked).
 public final class OATHKey {
   /// The reader it sits in.
@@ -148,5 +150,28 @@ extension OATHKey {
     return try session.calculate(
       name: entry.name.raw, challenge: OATHCode.challenge(time: time, period: entry.name.period),
       touch: entry.touch)
+  }
+}
+
+extension OATHKey {
+  /// Seconds before the end of a period at which `consoleCode` gives the next code instead.
+  public static let nextCodeMargin: Int64 = 5
+
+  /// The code to show for console sign-in at `now`: the current one, or the next when fewer than
+  /// `nextCodeMargin` seconds remain (`notice` says so). Its step is recorded as used in `store`,
+  /// so `env` never sends a code the console may already have taken.
+  public func consoleCode(
+    mfaSerial: String?, now: Int64, store: (any SessionStore)?, cue: (String) -> Void,
+    notice: (String) -> Void
+  ) throws(OATHError) -> String {
+    let period = Int64(entry.name.period)
+    let left = period - now % period
+    let at = left < Self.nextCodeMargin ? now + period : now
+    if at != now { notice("awsmfa: the current code expires in \(left) s; this is the next one.") }
+    let code = try self.code(at: at, cue: cue)
+    if let mfaSerial, period == 30, let store {
+      try? UsedSteps.record(at / 30, device: mfaSerial, store: store, now: now)
+    }
+    return code
   }
 }

@@ -63,13 +63,7 @@ public struct IAMClient: IAMService {
   )
     async throws(STSError)
   {
-    _ = try await client.call(
-      "EnableMFADevice",
-      [
-        ("UserName", user), ("SerialNumber", serial), ("AuthenticationCode1", codes.0),
-        ("AuthenticationCode2", codes.1),
-      ],
-      signer: signer)
+    try await sendCodes("EnableMFADevice", user: user, serial: serial, codes: codes, signer: signer)
   }
 
   public func resyncMFADevice(
@@ -77,8 +71,16 @@ public struct IAMClient: IAMService {
   )
     async throws(STSError)
   {
+    try await sendCodes("ResyncMFADevice", user: user, serial: serial, codes: codes, signer: signer)
+  }
+
+  /// EnableMFADevice and ResyncMFADevice take the same two consecutive codes.
+  private func sendCodes(
+    _ action: String, user: String, serial: String, codes: (String, String),
+    signer: SigningCredentials
+  ) async throws(STSError) {
     _ = try await client.call(
-      "ResyncMFADevice",
+      action,
       [
         ("UserName", user), ("SerialNumber", serial), ("AuthenticationCode1", codes.0),
         ("AuthenticationCode2", codes.1),

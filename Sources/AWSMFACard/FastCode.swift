@@ -26,11 +26,12 @@ public enum FastCode {
     do {
       let code = try key.consoleCode(
         mfaSerial: profile.mfaSerial, now: now(), store: KernelKeyring.store(for: environment),
-        cue: { Cue.show($0) }, notice: { FileIO.write(fd: 2, $0 + "\n") })
+        cue: { Cue.show($0) }, notice: { FileIO.write(fd: 2, Visible.text($0) + "\n") })
       return FileIO.write(fd: 1, code + "\n") ? 0 : 74
     } catch {
       FileIO.write(
-        fd: 2, "awsmfa: " + error.description + (error.hint.map { " " + $0 } ?? "") + "\n")
+        fd: 2,
+        Visible.text("awsmfa: " + error.description + (error.hint.map { " " + $0 } ?? "")) + "\n")
       return 69
     }
   }

@@ -12,8 +12,8 @@ public enum FastPath {
     }
   }
 
-  /// Recognises `env PROFILE [--format F]` (either order, `--format=F` too, `-- PROFILE`); nil for anything
-  /// else, which the full CLI then parses and reports.
+  /// Recognises `env PROFILE [--format F] [--hook]` (any order, `--format=F` too,
+  /// `-- PROFILE`); nil for anything else, which the full CLI then parses and reports.
   public static func recognise(_ arguments: [String]) -> Request? {
     guard arguments.first == "env" else { return nil }
     var profile: String?
@@ -33,6 +33,9 @@ public enum FastPath {
           return nil
         }
         format = parsed
+      } else if word == "--hook" {
+        // The prompt hook's call: only its failure line differs, and a cache hit cannot fail.
+        continue
       } else if word.hasPrefix("-") || profile != nil {
         return nil
       } else {
@@ -58,7 +61,8 @@ public enum FastPath {
     let exports = Exports(
       credentials: credentials, profile: profile.name, region: profile.region,
       refreshWindow: profile.refreshWindow)
-    return ShellRenderer.render(
+    // A value that cannot be rendered goes to the full CLI, which reports it.
+    return try? ShellRenderer.render(
       exports, format: request.format ?? .default(environment: environment))
   }
 }

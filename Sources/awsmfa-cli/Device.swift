@@ -22,6 +22,7 @@ struct DeviceContext {
       service: "sts", profile: profile, environment: environment)
     let iamEndpoint = try ServiceEndpoint.resolve(
       service: "iam", profile: profile, environment: environment)
+    for endpoint in [stsEndpoint, iamEndpoint] { RunContext.warnIfPlaintext(endpoint) }
     transport = AsyncHTTPTransport()
     sts = STSClient(
       client: QueryClient(

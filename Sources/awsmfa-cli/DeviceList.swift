@@ -49,6 +49,6 @@ struct DeviceList: AsyncParsableCommand {
           + line[1].padding(toLength: widths[1], withPad: " ", startingAt: 0) + "  " + line[2]
       }.joined(separator: "\n") + "\n"
     for problem in inventory.problems { text += "mismatch: \(problem)\n" }
-    Stdout.write(text)
+    Stdout.report(text)
   }
 }

@@ -21,7 +21,7 @@ struct Doctor: AsyncParsableCommand {
     if let profile, let config {
       await checkProfile(profile, config: config, environment: environment, report: &report)
     }
-    Stdout.write(report.lines.joined(separator: "\n") + "\n")
+    Stdout.report(report.lines.joined(separator: "\n") + "\n")
     if report.failed { throw ExitCode(1) }
   }
 

@@ -39,6 +39,11 @@ struct Env: AsyncParsableCommand {
   @Flag(help: "Also trace each STS exchange on stderr (keys and codes redacted).")
   var debug = false
 
+  /// The prompt hooks' call: a failure is one line saying when the hook tries again, and STS
+  /// gets a short deadline (a prompt must not hang) unless AWSMFA_HTTP_TIMEOUT says otherwise.
+  @Flag(help: .hidden)
+  var hook = false
+
   func validate() throws {
     if let duration, !(900...129600).contains(duration) {
       throw ValidationError("--duration must be between 900 and 129600 seconds.")
@@ -52,16 +57,21 @@ struct Env: AsyncParsableCommand {
     do {
       let profile = try SharedConfig.load(environment: environment).resolve(profile)
       let context = try RunContext(
-        profile: profile, environment: environment, verbose: verbose, code: code, debug: debug)
+        profile: profile, environment: environment, verbose: verbose, code: code, debug: debug,
+        defaultTimeout: hook ? 5 : 20)
       defer { context.close() }
       let credentials = try await context.service.credentials(
         for: profile, options: .init(refresh: refresh, duration: duration))
       let exports = Exports(
         credentials: credentials, profile: profile.name, region: profile.region,
         refreshWindow: profile.refreshWindow)
-      output = ShellRenderer.render(exports, format: format ?? .default(environment: environment))
+      output = try ShellRenderer.render(
+        exports, format: format ?? .default(environment: environment))
     } catch {
-      Failure.exit(with: error)
+      Failure.exit(
+        with: error,
+        prefix: hook
+          ? "awsmfa: could not refresh \(Quote.human(profile)), next try in 60 s: " : "awsmfa: ")
     }
     Stdout.write(output)
   }

@@ -59,6 +59,9 @@ struct Exec: AsyncParsableCommand {
     exports.forEachVariable { setenv($0, $1, 1) }
     setenv("AWSMFA_EXEC", profile, 1)
     let argv = words.map { strdup($0) } + [nil]
+    // COMMAND gets the user's core-dump limit and stdin/stdout/stderr only.
+    restoreCoreDumps()
+    closeDescriptorsOnExec()
     execvp(program, argv)
     let reason = String(cString: strerror(errno))
     Stderr.line("awsmfa: cannot run \(Quote.human(program)): \(reason).")

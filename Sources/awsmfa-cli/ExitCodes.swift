@@ -23,6 +23,8 @@ enum Failure {
       return (config, error.description)
     case let error as ConfigWriteError:
       return (config, error.description)
+    case let error as UnsafeValueError:
+      return (config, error.description)
     case let error as EnrolError:
       return (enrolCode(error), error.description)
     case let error as MFAError:
@@ -64,17 +66,18 @@ enum Failure {
   }
 
   /// Prints one line for `error` on stderr and exits with its code; stdout stays empty.
-  static func exit(with error: any Error) -> Never {
+  static func exit(with error: any Error, prefix: String = "awsmfa: ") -> Never {
     let (code, message) = classify(error)
-    Stderr.line("awsmfa: " + message)
+    Stderr.line(prefix + message)
     Foundation.exit(code)
   }
 }
 
-/// Diagnostics: everything that is not the eval payload goes here.
+/// Diagnostics: everything that is not the eval payload goes here, one line at a time, with
+/// control characters made visible (a message may quote a server or a config file).
 enum Stderr {
   static func line(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
+    FileHandle.standardError.write(Data((Visible.text(text) + "\n").utf8))
   }
 }
 
@@ -82,5 +85,11 @@ enum Stderr {
 enum Stdout {
   static func write(_ text: String) {
     FileHandle.standardOutput.write(Data(text.utf8))
+  }
+
+  /// A report for a person (`list`, `doctor`): names and values from the config files or a
+  /// server are quoted in it, so control characters are made visible; line breaks stay.
+  static func report(_ text: String) {
+    write(Visible.text(text, keepNewlines: true))
   }
 }

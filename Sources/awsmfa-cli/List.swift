@@ -46,7 +46,11 @@ struct List: ParsableCommand {
             mfaSessionExpires: nil, problem: error.description))
       }
     }
-    Stdout.write(json ? Row.json(rows, now: now) : Row.table(rows, now: now))
+    if json {
+      Stdout.write(Row.json(rows, now: now))
+    } else {
+      Stdout.report(Row.table(rows, now: now))
+    }
   }
 }
 

@@ -9,14 +9,15 @@ struct RunContext {
 
   init(
     profile: ResolvedProfile, environment: Environment, verbose: Bool, code: String?,
-    debug: Bool = false
+    debug: Bool = false, defaultTimeout: Double = 20
   ) throws {
     let endpoint = try ServiceEndpoint.resolve(
       service: "sts", profile: profile, environment: environment)
+    Self.warnIfPlaintext(endpoint)
     transport = AsyncHTTPTransport()
     var client = QueryClient(
       transport: transport, endpoint: endpoint, service: "sts", version: "2011-06-15",
-      deadline: Self.timeout(environment))
+      deadline: Self.timeout(environment, default: defaultTimeout))
     if debug { client.trace = { Stderr.line("awsmfa: debug: " + $0) } }
     let sts = STSClient(client: client)
     let verbose = verbose || debug
@@ -41,7 +42,10 @@ struct RunContext {
     -> any MFACodeSource
   {
     if let code { return FixedCodeSource(code) }
-    if let command = profile.mfaProcess { return ProcessCodeSource(command: command) }
+    if let command = profile.mfaProcess {
+      let limit = Environment.current().nonEmpty("AWSMFA_MFA_PROCESS_TIMEOUT").flatMap(Double.init)
+      return ProcessCodeSource(command: command, timeout: limit.map { min(max($0, 1), 600) } ?? 60)
+    }
     if let yubikey = try YubiKeyCodeSource.find(profile: profile, peers: yubiKeyPeers()) {
       return yubikey
     }
@@ -56,10 +60,18 @@ struct RunContext {
     return YubiKeyCodeSource.Peers(store: store)
   }
 
-  /// Seconds one STS call may take, retries included: `AWSMFA_HTTP_TIMEOUT`, default 20.
-  static func timeout(_ environment: Environment) -> Double {
+  /// Seconds one STS call may take, retries included: `AWSMFA_HTTP_TIMEOUT`, else `fallback`.
+  static func timeout(_ environment: Environment, default fallback: Double = 20) -> Double {
     environment.nonEmpty("AWSMFA_HTTP_TIMEOUT").flatMap(Double.init).map { min(max($0, 1), 300) }
-      ?? 20
+      ?? fallback
+  }
+
+  /// One line when requests would cross the network unencrypted; a local emulator stays quiet.
+  static func warnIfPlaintext(_ endpoint: ServiceEndpoint) {
+    guard endpoint.isPlaintextRemote else { return }
+    Stderr.line(
+      "awsmfa: warning: \(endpoint.url) is plain http to another machine: the request, its session token and the credentials that come back are not encrypted."
+    )
   }
 
   func close() {

@@ -66,6 +66,8 @@ guard let cli = fullCLIPath() else {
   exit(70)
 }
 var argv: [UnsafeMutablePointer<CChar>?] = (["awsmfa"] + arguments).map { strdup($0) } + [nil]
+// The full CLI lowers the limit itself and must learn the user's own to pass on to children.
+restoreCoreDumps()
 execv(cli, &argv)
 FileIO.write(fd: 2, "awsmfa: cannot run \(cli): \(String(cString: strerror(errno))).\n")
 exit(70)

@@ -3,16 +3,17 @@ import Testing
 
 @Suite struct RenderTests {
   let credentials = SessionCredentials(
-    accessKeyId: "ASIAEXAMPLE", secretAccessKey: "se/cr+et", sessionToken: "to'ken",
+    accessKeyId: "ASIAEXAMPLE0000001", secretAccessKey: "se/cr+et0000000000",
+    sessionToken: "to+ken/0000000000=",
     expiration: 1_795_924_057)
 
-  @Test func posixQuotesEveryValue() {
-    let text = ShellRenderer.render(
+  @Test func posixQuotesEveryValue() throws {
+    let text = try ShellRenderer.render(
       Exports(
         credentials: credentials, profile: "a'b $(x)", region: "eu-west-1", refreshWindow: 900),
       format: .bash)
     #expect(text.hasPrefix("unset AWS_PROFILE;\n"))
-    #expect(text.contains("export AWS_SESSION_TOKEN='to'\\''ken';\n"))
+    #expect(text.contains("export AWS_SESSION_TOKEN='to+ken/0000000000=';\n"))
     #expect(text.contains("export AWSMFA_PROFILE='a'\\''b $(x)';\n"))
     #expect(text.contains("export AWS_CREDENTIAL_EXPIRATION='2026-11-29T03:47:37Z';\n"))
     #expect(text.contains("export AWSMFA_EXPIRES='1795924057';\n"))
@@ -26,25 +27,63 @@ import Testing
     #expect(ShellRenderer.renderUnset(format: .bash).contains("unset AWSMFA_REFRESH_WINDOW;\n"))
   }
 
-  @Test func fishEscapesBackslashAndQuote() {
+  @Test func fishEscapesBackslashAndQuote() throws {
     #expect(ShellQuote.fish("a\\b'c") == "'a\\\\b\\'c'")
-    let text = ShellRenderer.render(
-      Exports(credentials: credentials, profile: "p", region: nil), format: .fish)
-    #expect(text.contains("set -gx AWS_SESSION_TOKEN 'to\\'ken';\n"))
+    let text = try ShellRenderer.render(
+      Exports(credentials: credentials, profile: "p'q\\", region: nil), format: .fish)
+    #expect(text.contains("set -gx AWSMFA_PROFILE 'p\\'q\\\\';\n"))
     #expect(!text.contains("AWS_REGION"))
   }
 
-  @Test func jsonIsCredentialProcessVersion1() {
-    let text = ShellRenderer.render(
+  @Test func jsonIsCredentialProcessVersion1() throws {
+    let text = try ShellRenderer.render(
       Exports(credentials: credentials, profile: "p", region: nil), format: .json)
     #expect(
       text
-        == "{\"Version\":1,\"AccessKeyId\":\"ASIAEXAMPLE\",\"SecretAccessKey\":\"se/cr+et\",\"SessionToken\":\"to'ken\",\"Expiration\":\"2026-11-29T03:47:37Z\"}\n"
+        == "{\"Version\":1,\"AccessKeyId\":\"ASIAEXAMPLE0000001\",\"SecretAccessKey\":\"se/cr+et0000000000\",\"SessionToken\":\"to+ken/0000000000=\",\"Expiration\":\"2026-11-29T03:47:37Z\"}\n"
     )
   }
 
-  @Test func dotenvEscapesDollarAndQuotes() {
-    #expect(ShellQuote.dotenv("a\"b$c\nd") == "\"a\\\"b\\$c\\nd\"")
+  @Test func dotenvQuotesSingleAndRefusesWhatReadersDisagreeOn() throws {
+    #expect(ShellQuote.dotenv("a\"b$c `d` #e") == "'a\"b$c `d` #e'")
+    for name in ["it's", "a\\b"] {
+      #expect(throws: UnsafeValueError.self) {
+        try ShellRenderer.render(
+          Exports(credentials: credentials, profile: name, region: nil), format: .dotenv)
+      }
+    }
+  }
+
+  @Test(arguments: OutputFormat.allCases)
+  func controlCharactersAreNeverRendered(format: OutputFormat) {
+    for name in ["a\nb", "a\u{1e}b", "a\u{0}b", "x\u{1b}[31m", "\r"] {
+      #expect(throws: UnsafeValueError.self) {
+        try ShellRenderer.render(
+          Exports(credentials: credentials, profile: name, region: nil), format: format)
+      }
+    }
+  }
+
+  @Test func visibleShowsEveryControlAsHex() {
+    #expect(
+      Visible.text("a\u{0}b\u{1b}]0;x\u{7}\nc\u{7f}\u{9b}é")
+        == "a\\x00b\\x1b]0;x\\x07\\x0ac\\x7f\\x9bé")
+    #expect(Visible.text("a\nb\rc", keepNewlines: true) == "a\nb\\x0dc")
+    #expect(Visible.text("plain") == "plain")
+  }
+
+  @Test func credentialShapesFollowAWS() {
+    #expect(credentials.shapeProblem == nil)
+    var bad = credentials
+    bad.sessionToken = "abc\n\u{1e}set -gx X 1"
+    #expect(bad.shapeProblem?.contains("SessionToken") == true)
+    bad = credentials
+    bad.accessKeyId = "ASIA$(touch x)00000"
+    #expect(bad.shapeProblem?.contains("AccessKeyId") == true)
+    bad = credentials
+    bad.secretAccessKey = "short"
+    #expect(bad.shapeProblem?.contains("SecretAccessKey") == true)
+    #expect(SessionCredentials(payload: bad.payload) == nil)
   }
 
   @Test(arguments: [
@@ -79,6 +118,9 @@ import Testing
     #expect(
       FastPath.recognise(["env", "prod", "--format=json"]) == .init(profile: "prod", format: .json))
     #expect(FastPath.recognise(["env", "prod", "--refresh"]) == nil)
+    #expect(
+      FastPath.recognise(["env", "--hook", "--format", "bash", "--", "p"])
+        == .init(profile: "p", format: .bash))
     #expect(FastPath.recognise(["env", "prod", "--format", "tcsh"]) == nil)
     #expect(FastPath.recognise(["env"]) == nil)
     #expect(FastPath.recognise(["list"]) == nil)

@@ -33,6 +33,11 @@ final class MemoryStore: SessionStore, @unchecked Sendable {
   }
 }
 
+/// The access key id FakeSTS issues `number`th: shaped like AWS's, as awsmfa checks.
+func fakeKeyId(_ number: Int) -> String {
+  "ASIAFAKE" + String(format: "%012d", number)
+}
+
 /// A scripted STS that records every call.
 final class FakeSTS: STSService, @unchecked Sendable {
   struct Call: Equatable {
@@ -46,6 +51,8 @@ final class FakeSTS: STSService, @unchecked Sendable {
   var failures: [STSError] = []
   var clock: () -> Int64
   var counter = 0
+  /// When set, every answer expires this many seconds from now instead of after its duration.
+  var expiresIn: Int64?
   let lock = NSLock()
 
   init(clock: @escaping () -> Int64) { self.clock = clock }
@@ -57,9 +64,9 @@ final class FakeSTS: STSService, @unchecked Sendable {
     if !failures.isEmpty { throw failures.removeFirst() }
     counter += 1
     return SessionCredentials(
-      accessKeyId: "ASIA\(counter)", secretAccessKey: "secret\(counter)",
-      sessionToken: "token\(counter)",
-      expiration: clock() + Int64(lifetime))
+      accessKeyId: fakeKeyId(counter), secretAccessKey: "fakesecret000000\(counter)",
+      sessionToken: "faketoken0000000\(counter)",
+      expiration: clock() + (expiresIn ?? Int64(lifetime)))
   }
 
   func getSessionToken(
@@ -136,6 +143,24 @@ final class Clock: @unchecked Sendable {
     return service
   }
 
+  @Test(arguments: [Int64(-3600), 0, 30, 60])
+  func expiredAnswersAreNeitherReturnedNorCached(expiresIn: Int64) async throws {
+    sts.expiresIn = expiresIn
+    await #expect(throws: STSError.self) {
+      _ = try await service().credentials(for: try config.resolve("base"))
+    }
+    #expect(store.entries.isEmpty)
+  }
+
+  @Test func farFutureExpiriesAreCappedToTheAPIMaximum() async throws {
+    sts.expiresIn = 20 * 365 * 86400
+    let session = try await service().credentials(for: try config.resolve("base"))
+    #expect(session.expiration == clock.now + Int64(SessionService.sessionLifetime))
+    let role = try await service().credentials(for: try config.resolve("admin"))
+    #expect(role.expiration == clock.now + Int64(SessionService.roleLifetime))
+    #expect(store.entries.values.allSatisfy { $0.1 <= clock.now + 129600 })
+  }
+
   @Test func secondCallIsServedFromCache() async throws {
     let profile = try config.resolve("base")
     let first = try await service().credentials(for: profile)
@@ -158,8 +183,8 @@ final class Clock: @unchecked Sendable {
         "GetSessionToken", "AssumeRole:arn:aws:iam::1:role/admin",
         "AssumeRole:arn:aws:iam::1:role/ops",
       ])
-    #expect(sts.calls[1].signer == "ASIA1")
-    #expect(sts.calls[2].signer == "ASIA1")
+    #expect(sts.calls[1].signer == fakeKeyId(1))
+    #expect(sts.calls[2].signer == fakeKeyId(1))
     #expect(sts.calls[2].duration == 3600)
     #expect(notes.items.contains { $0.contains("capped at 1 h") })
   }

@@ -61,17 +61,35 @@ public final class AsyncHTTPTransport: HTTPTransport {
   public func send(
     method: String, url: String, headers: [(String, String)], body: [UInt8], timeout: Double
   ) async throws(TransportError) -> HTTPAnswer {
-    var request = HTTPClientRequest(url: url)
-    request.method = HTTPMethod(rawValue: method)
-    for (name, value) in headers { request.headers.add(name: name, value: value) }
-    request.body = .bytes(ByteBuffer(bytes: body))
+    let client = client
     do {
-      let response = try await client.execute(
-        request, timeout: .milliseconds(Int64(timeout * 1000)))
-      let buffer = try await response.body.collect(upTo: Self.maxBody)
-      return HTTPAnswer(
-        status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
-        body: Array(buffer.readableBytesView))
+      // AsyncHTTPClient's deadline ends at the response head; a server that then stalls or drips
+      // the body one byte at a time would hold the caller (and its refresh lock) forever. The
+      // race below bounds the whole exchange, body included, and cancels the loser.
+      return try await withThrowingTaskGroup(of: HTTPAnswer?.self) { group in
+        group.addTask {
+          var request = HTTPClientRequest(url: url)
+          request.method = HTTPMethod(rawValue: method)
+          for (name, value) in headers { request.headers.add(name: name, value: value) }
+          request.body = .bytes(ByteBuffer(bytes: body))
+          let response = try await client.execute(
+            request, timeout: .milliseconds(Int64(timeout * 1000)))
+          let buffer = try await response.body.collect(upTo: Self.maxBody)
+          return HTTPAnswer(
+            status: Int(response.status.code),
+            headers: response.headers.map { ($0.name, $0.value) },
+            body: Array(buffer.readableBytesView))
+        }
+        group.addTask {
+          try await Task.sleep(nanoseconds: UInt64(max(timeout, 0.1) * 1e9))
+          return nil
+        }
+        defer { group.cancelAll() }
+        guard let first = try await group.next(), let answer = first else {
+          throw HTTPClientError.deadlineExceeded
+        }
+        return answer
+      }
     } catch let error as HTTPClientError {
       let timedOut = [HTTPClientError.deadlineExceeded, .connectTimeout, .readTimeout].contains(
         error)

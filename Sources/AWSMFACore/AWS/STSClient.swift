@@ -230,8 +230,10 @@ public struct STSClient: STSService {
     guard let expiration = RFC3339.parse(expirationText.trimmingCharacters(in: " ")) else {
       throw .malformed(status: 200, detail: "unreadable Expiration \(Quote.human(expirationText))")
     }
-    return SessionCredentials(
+    let credentials = SessionCredentials(
       accessKeyId: id, secretAccessKey: secret, sessionToken: token, expiration: expiration)
+    if let problem = credentials.shapeProblem { throw .malformed(status: 200, detail: problem) }
+    return credentials
   }
 }
 

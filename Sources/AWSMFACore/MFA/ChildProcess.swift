@@ -67,6 +67,11 @@ public enum ShellWords {
 }
 
 /// Runs a program found on PATH with its stdout captured, stdin and stderr inherited.
+///
+/// The program runs in a process group of its own, so that at the deadline the whole group —
+/// a wrapper script and whatever it started — is stopped, not just the first process. When
+/// awsmfa holds the terminal, the group is handed the terminal for the run (a password manager
+/// may prompt), and it comes back afterwards.
 public enum ChildProcess {
   /// Exit status (128+signal when killed) and what it wrote on stdout.
   public struct Result: Sendable {
@@ -79,7 +84,9 @@ public enum ChildProcess {
     public var description: String
   }
 
-  /// Runs `arguments[0]` (PATH-searched) and waits at most `timeout` seconds.
+  /// Runs `arguments[0]` (PATH-searched) and waits at most `timeout` seconds. Reading stops at
+  /// the first complete line: a program that prints its answer and lingers is not waited for,
+  /// and what is left of its group is stopped (its status then counts as 0).
   public static func run(_ arguments: [String], extraEnvironment: [String: String], timeout: Double)
     throws(RunError) -> Result
   {
@@ -91,6 +98,11 @@ public enum ChildProcess {
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
     posix_spawn_file_actions_adddup2(&actions, pipeFDs[1], 1)
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    posix_spawnattr_setpgroup(&attributes, 0)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
     var environment = Environment.current().values
     for (key, value) in extraEnvironment { environment[key] = value }
     // The child must not see credentials it has no use for.
@@ -103,41 +115,96 @@ public enum ChildProcess {
       envp.forEach { free($0) }
       argv.forEach { free($0) }
     }
+    let terminal = ForegroundTerminal.take()
     var pid: pid_t = 0
-    let spawned = posix_spawnp(&pid, arguments[0], &actions, nil, argv, envp)
+    // The child gets the user's core-dump limit and no descriptor but 0, 1 and 2.
+    closeDescriptorsOnExec()
+    restoreCoreDumps()
+    let spawned = posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, envp)
+    disableCoreDumps()
     close(pipeFDs[1])
     guard spawned == 0 else {
       close(pipeFDs[0])
+      terminal?.giveBack()
       throw RunError(
         description:
           "cannot start \(Quote.human(arguments[0])): \(String(cString: strerror(spawned)))")
     }
-    var output: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 4096)
-    let deadline = epochNow() + Int64(timeout.rounded(.up))
-    var timedOut = false
-    while true {
-      var poller = pollfd(fd: pipeFDs[0], events: Int16(POLLIN), revents: 0)
-      let ready = poll(&poller, 1, 200)
-      if ready < 0, errno == EINTR { continue }
-      if ready == 0 {
-        if epochNow() >= deadline {
-          timedOut = true
-          kill(pid, SIGTERM)
-          break
-        }
-        continue
-      }
-      let count = read(pipeFDs[0], &buffer, buffer.count)
-      if count <= 0 { break }
-      output += buffer[0..<count]
-      if output.count > 65536 { break }
-    }
+    terminal?.hand(to: pid)
+    defer { terminal?.giveBack() }
+    let (output, timedOut) = readLine(from: pipeFDs[0], deadline: Double(epochNow()) + timeout)
     close(pipeFDs[0])
     var status: Int32 = 0
-    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-    if timedOut { throw RunError(description: "it gave no answer within \(Int(timeout)) s") }
+    var exited = waitpid(pid, &status, WNOHANG) == pid
+    var stopped = false
+    if !exited {
+      // Still running after its line, or silent past the deadline: stop the whole group.
+      stopped = true
+      kill(-pid, SIGTERM)
+      for _ in 0..<20 where !exited {
+        usleep(50_000)
+        exited = waitpid(pid, &status, WNOHANG) == pid
+      }
+      if !exited {
+        kill(-pid, SIGKILL)
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+      }
+    }
+    if timedOut && output.isEmpty {
+      throw RunError(description: "it gave no answer within \(Int(timeout)) s")
+    }
     let exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-    return Result(status: exitStatus, stdout: output)
+    return Result(status: stopped ? 0 : exitStatus, stdout: output)
+  }
+
+  /// Reads `fd` until end of file, a complete line, 64 KiB or `deadline`; whether the deadline
+  /// ended it.
+  static func readLine(from fd: Int32, deadline: Double) -> ([UInt8], Bool) {
+    var output: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while true {
+      let left = deadline - Double(epochNow())
+      if left <= 0 { return (output, true) }
+      var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+      let ready = poll(&poller, 1, Int32(min(left, 0.2) * 1000))
+      if ready < 0, errno == EINTR { continue }
+      if ready <= 0 { continue }
+      let count = read(fd, &buffer, buffer.count)
+      if count < 0, errno == EINTR { continue }
+      if count <= 0 { return (output, false) }
+      output += buffer[0..<count]
+      if output.contains(10) || output.count > 65536 { return (output, false) }
+    }
+  }
+}
+
+/// The controlling terminal while awsmfa's process group is in its foreground: lent to a child's
+/// group for the child's run, so the child can prompt, and taken back after.
+struct ForegroundTerminal {
+  let fd: Int32
+
+  /// The terminal, when there is one and awsmfa is in its foreground; nil otherwise.
+  static func take() -> ForegroundTerminal? {
+    let fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    guard tcgetpgrp(fd) == getpgrp() else {
+      close(fd)
+      return nil
+    }
+    return ForegroundTerminal(fd: fd)
+  }
+
+  /// Makes `group` the terminal's foreground process group.
+  func hand(to group: pid_t) {
+    _ = tcsetpgrp(fd, group)
+  }
+
+  /// Makes awsmfa's group the foreground again (SIGTTOU ignored meanwhile: awsmfa is in the
+  /// background while the child holds the terminal) and closes the descriptor.
+  func giveBack() {
+    let previous = signal(SIGTTOU, SIG_IGN)
+    _ = tcsetpgrp(fd, getpgrp())
+    signal(SIGTTOU, previous)
+    close(fd)
   }
 }

@@ -19,6 +19,12 @@ public struct SessionService: Sendable {
 
   /// AWS's cap on a role session assumed with temporary credentials (role chaining).
   public static let chainingCap = 3600
+  /// The longest GetSessionToken session the API grants (36 h).
+  public static let sessionLifetime = 129600
+  /// The longest AssumeRole session the API grants (12 h).
+  public static let roleLifetime = 43200
+  /// Credentials that expire sooner than this after they arrive are refused.
+  public static let minimumLifetime: Int64 = 60
 
   public var cache: CacheGuard
   public var sts: any STSService
@@ -28,6 +34,8 @@ public struct SessionService: Sendable {
   public var now: @Sendable () -> Int64
   /// Notes shown with `--verbose`.
   public var note: @Sendable (String) -> Void
+  /// Warnings always shown (one line each, on stderr by default).
+  public var warn: @Sendable (String) -> Void = { FileIO.write(fd: 2, Visible.text($0) + "\n") }
   /// Seconds to wait for another process's refresh.
   public var lockTimeout: Double = 120
   /// Waits the given seconds (the tests' clock jumps instead).
@@ -62,7 +70,8 @@ public struct SessionService: Sendable {
       return cached
     }
     let lockName = Fingerprint.of([profile.sourceProfile, profile.mfaSerial ?? "-"])
-    let lock = RefreshLock.acquire(name: lockName, environment: environment, timeout: lockTimeout)
+    let lock = RefreshLock.acquire(
+      name: lockName, environment: environment, timeout: lockTimeout, warn: warn)
     if lock == nil { note("Could not take the refresh lock; refreshing without it.") }
     defer { withExtendedLifetime(lock) {} }
     if usesCache, let cached = fresh(cache.credentials(target), profile) {
@@ -100,9 +109,11 @@ public struct SessionService: Sendable {
           "Assuming \(hop.roleArn) directly with an MFA code for \(requested) s (beyond the 1 h role-chaining cap)."
         )
         return try await withCode(profile, serial: serial) { code in
-          try await sts.assumeRole(
-            signer: keys,
-            role: parameters(hop, duration: requested, serial: serial, code: code))
+          try accepted(
+            await sts.assumeRole(
+              signer: keys,
+              role: parameters(hop, duration: requested, serial: serial, code: code)),
+            lifetime: Self.roleLifetime)
         }
       }
       let session = try await mfaSession(
@@ -121,8 +132,10 @@ public struct SessionService: Sendable {
         )
         duration = Self.chainingCap
       }
-      let credentials = try await sts.assumeRole(
-        signer: signer, role: parameters(hop, duration: duration, serial: nil, code: nil))
+      let credentials = try accepted(
+        await sts.assumeRole(
+          signer: signer, role: parameters(hop, duration: duration, serial: nil, code: nil)),
+        lifetime: Self.roleLifetime)
       signer = SigningCredentials(
         accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey,
         sessionToken: credentials.sessionToken)
@@ -149,12 +162,16 @@ public struct SessionService: Sendable {
     let credentials: SessionCredentials
     if let serial = profile.mfaSerial {
       credentials = try await withCode(profile, serial: serial) { code in
-        try await sts.getSessionToken(
-          signer: keys, durationSeconds: duration, serialNumber: serial, tokenCode: code)
+        try accepted(
+          await sts.getSessionToken(
+            signer: keys, durationSeconds: duration, serialNumber: serial, tokenCode: code),
+          lifetime: Self.sessionLifetime)
       }
     } else {
-      credentials = try await sts.getSessionToken(
-        signer: keys, durationSeconds: duration, serialNumber: nil, tokenCode: nil)
+      credentials = try accepted(
+        await sts.getSessionToken(
+          signer: keys, durationSeconds: duration, serialNumber: nil, tokenCode: nil),
+        lifetime: Self.sessionLifetime)
     }
     cache.save(identity, credentials, now: now())
     return credentials
@@ -217,6 +234,26 @@ public struct SessionService: Sendable {
       roleArn: hop.roleArn, sessionName: hop.sessionName ?? "awsmfa-\(now())",
       externalId: hop.externalId,
       durationSeconds: duration, serialNumber: serial, tokenCode: code)
+  }
+
+  /// `credentials` with their expiry capped at what the API grants (`lifetime` seconds from now),
+  /// so a far-future date cannot pin a keyring key; refused when already expired or expiring
+  /// within a minute, which no real answer is (unless this machine's clock is far off).
+  func accepted(_ credentials: SessionCredentials, lifetime: Int) throws(STSError)
+    -> SessionCredentials
+  {
+    let now = now()
+    let left = credentials.expiration - now
+    guard left > Self.minimumLifetime else {
+      throw .malformed(
+        status: 200,
+        detail:
+          "the credentials expire at \(RFC3339.format(credentials.expiration)), \(left <= 0 ? "already past" : "within a minute") by this machine's clock"
+      )
+    }
+    var capped = credentials
+    capped.expiration = min(credentials.expiration, now + Int64(lifetime))
+    return capped
   }
 
   private func fresh(_ credentials: SessionCredentials?, _ profile: ResolvedProfile)

@@ -134,6 +134,16 @@ public enum ConfigFileWriter {
     path: String, profile: String, values: [(key: String, value: String)], now: Int64
   ) throws(ConfigWriteError) -> String? {
     let target = resolved(path)
+    // Values come from IAM and STS (a device serial, an account name): each must stay one line
+    // of its own key, and the profile one header, or the file would gain keys nobody wrote.
+    for (key, value) in values where !isOneLine(value) {
+      throw ConfigWriteError(
+        path: target, reason: "the value for \(key), \(Quote.human(value)), is not one safe line")
+    }
+    guard isOneLine(profile), !profile.contains("]") else {
+      throw ConfigWriteError(
+        path: target, reason: "the profile name \(Quote.human(profile)) cannot be a section header")
+    }
     var old = ""
     var existed = true
     switch FileIO.readBytes(path: target) {
@@ -166,6 +176,13 @@ public enum ConfigFileWriter {
         path: target, reason: "renaming the new file into place failed (\(error.message))")
     }
     return backup
+  }
+
+  /// Whether `text` has no control character (CR, LF, NUL, escapes…) and no edge spaces that
+  /// the INI reader would drop.
+  static func isOneLine(_ text: String) -> Bool {
+    !text.unicodeScalars.contains(where: Visible.isControl) && text.first != " "
+      && text.last != " "
   }
 
   /// The file a symlink chain ends at, so that the link (a dotfile manager's) stays a link.

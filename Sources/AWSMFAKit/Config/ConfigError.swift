@@ -9,6 +9,8 @@ public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
   case temporarySourceCredentials(profile: String)
   case unsupported(profile: String, key: String)
   case invalidValue(profile: String, key: String, value: String, expected: String)
+  /// An endpoint URL or region that cannot name a server.
+  case endpoint(EndpointError)
 
   public var description: String {
     switch self {
@@ -31,6 +33,8 @@ public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
         "Profile \(Quote.human(profile)) holds temporary credentials (aws_session_token); awsmfa needs long-term access keys to start an MFA session."
     case .unsupported(let profile, let key):
       return "Profile \(Quote.human(profile)) uses \(key), which awsmfa does not support."
+    case .endpoint(let error):
+      return error.description
     case .invalidValue(let profile, let key, let value, let expected):
       return
         "Profile \(Quote.human(profile)) sets \(key) = \(Quote.human(value)), but it must be \(expected)."

@@ -44,18 +44,25 @@ public struct ResolvedProfile: Sendable, Equatable {
   public var stsRegionalEndpoints: String?
   /// `endpoint_url` of the asked-for profile.
   public var endpointURL: String?
+  /// `ServiceEndpoint.cacheScope` of the profile's STS endpoint: part of every cache key, so that
+  /// credentials from one endpoint are never served for another.
+  public var endpointScope = ""
 
   /// The keyring identity of the MFA session this profile rests on.
   public var sessionIdentity: SessionIdentity {
     SessionIdentity(
       kind: .session, profile: sourceProfile, device: mfaSerial ?? "-",
-      fingerprint: Fingerprint.of([keys.accessKeyId, mfaSerial ?? ""]))
+      fingerprint: Fingerprint.of([keys.accessKeyId, mfaSerial ?? ""] + scopePart))
   }
+
+  /// The endpoint scope as a fingerprint part; none for AWS's commercial partition, whose keys
+  /// were named before scopes existed.
+  var scopePart: [String] { endpointScope.isEmpty ? [] : ["endpoint=" + endpointScope] }
 
   /// The keyring identity of the credentials `env` hands out for this profile.
   public var targetIdentity: SessionIdentity {
     guard !roles.isEmpty else { return sessionIdentity }
-    var parts = [keys.accessKeyId, mfaSerial ?? ""]
+    var parts = [keys.accessKeyId, mfaSerial ?? ""] + scopePart
     for hop in roles {
       parts += [
         hop.roleArn, hop.sessionName ?? "", hop.externalId ?? "", String(hop.durationSeconds ?? 0),
@@ -145,7 +152,13 @@ extension SharedConfig {
       try parseInt(
         firstSet["awsmfa_refresh_window"], profile: name, key: "awsmfa_refresh_window",
         range: 0...43200) ?? 600
-    return ResolvedProfile(
+    if let region = firstSet["region"], !ServiceEndpoint.isValidRegion(region) {
+      // It becomes part of a host name and is exported to the shell: refuse before either.
+      throw .invalidValue(
+        profile: name, key: "region", value: region,
+        expected: "a region name (letters, digits and hyphens, such as eu-west-1)")
+    }
+    var resolved = ResolvedProfile(
       name: name, sourceProfile: source, keys: keys, mfaSerial: firstSet["mfa_serial"],
       roles: roles,
       region: firstSet["region"], sessionDuration: sessionDuration, refreshWindow: window,
@@ -154,6 +167,16 @@ extension SharedConfig {
       mfaProcess: firstSet["mfa_process"],
       stsRegionalEndpoints: value("sts_regional_endpoints", profile: name),
       endpointURL: value("endpoint_url", profile: name))
+    if let environment = endpointEnvironment {
+      do {
+        resolved.endpointScope =
+          try ServiceEndpoint.resolve(service: "sts", profile: resolved, environment: environment)
+          .cacheScope
+      } catch {
+        throw .endpoint(error)
+      }
+    }
+    return resolved
   }
 
   /// Keys from the credentials file's section, else from the config file's profile.

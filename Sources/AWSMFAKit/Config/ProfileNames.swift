@@ -5,7 +5,7 @@
 public enum ProfileNames {
   /// Names in both files that start with `prefix`, config file first, each once.
   public static func matching(_ prefix: String, environment: Environment) -> [String] {
-    let home = environment["HOME"] ?? "~"
+    let home = environment.home
     let configPath =
       environment.nonEmpty("AWS_CONFIG_FILE").map {
         SharedConfig.expandTilde($0, home: home)

@@ -10,6 +10,9 @@ public struct SharedConfig: Sendable {
   public private(set) var configSections: [INISection]
   /// Sections of the credentials file (each header is a profile name), in file order.
   public private(set) var credentialSections: [INISection]
+  /// The environment the files were found through; `resolve` uses it to work out each profile's
+  /// STS endpoint (and so its cache scope). Nil for a config built from sections alone.
+  public var endpointEnvironment: Environment?
 
   /// Builds a config from already-parsed sections.
   public init(
@@ -57,7 +60,7 @@ public struct SharedConfig: Sendable {
 
   /// Reads both files from the paths the environment names (missing files are empty).
   public static func load(environment: Environment) throws(ConfigError) -> SharedConfig {
-    let home = environment["HOME"] ?? "~"
+    let home = environment.home
     let configPath =
       environment.nonEmpty("AWS_CONFIG_FILE").map { expandTilde($0, home: home) }
       ?? home + "/.aws/config"
@@ -66,9 +69,11 @@ public struct SharedConfig: Sendable {
       ?? home + "/.aws/credentials"
     let configSections = try parseFile(configPath)
     let credentialSections = try parseFile(credentialsPath)
-    return SharedConfig(
+    var config = SharedConfig(
       configPath: configPath, credentialsPath: credentialsPath, configSections: configSections,
       credentialSections: credentialSections)
+    config.endpointEnvironment = environment
+    return config
   }
 
   /// The profile name a config-file header stands for, or nil for other section kinds.

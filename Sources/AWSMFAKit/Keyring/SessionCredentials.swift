@@ -38,6 +38,39 @@ public struct SessionCredentials: Sendable, Equatable {
     }
     guard complete, let id, let secret, let token, let expiration else { return nil }
     self.init(accessKeyId: id, secretAccessKey: secret, sessionToken: token, expiration: expiration)
+    // Checked on the way in too; a key that fails is somebody else's, or damaged: a miss.
+    guard shapeProblem == nil else { return nil }
+  }
+
+  /// Why the values do not have the shape AWS documents, naming the field but never its value;
+  /// nil when they do. Keys are 16–128 upper-case letters and digits; secrets and tokens are
+  /// base64 text (`A–Z a–z 0–9 + / =`, and `-`/`_` of the URL-safe alphabet).
+  public var shapeProblem: String? {
+    if !Self.fits(accessKeyId, 16...128, Self.isKeyIdByte) {
+      return "AccessKeyId is not 16 to 128 upper-case letters and digits"
+    }
+    if !Self.fits(secretAccessKey, 16...256, Self.isBase64Byte) {
+      return "SecretAccessKey is not 16 to 256 characters of base64 text"
+    }
+    if !Self.fits(sessionToken, 16...16384, Self.isBase64Byte) {
+      return "SessionToken is not 16 to 16384 characters of base64 text"
+    }
+    return nil
+  }
+
+  static func fits(_ value: String, _ length: ClosedRange<Int>, _ allowed: (UInt8) -> Bool) -> Bool
+  {
+    length.contains(value.utf8.count) && value.utf8.allSatisfy(allowed)
+  }
+
+  static func isKeyIdByte(_ byte: UInt8) -> Bool {
+    (48...57).contains(byte) || (65...90).contains(byte)
+  }
+
+  static func isBase64Byte(_ byte: UInt8) -> Bool {
+    isKeyIdByte(byte) || (97...122).contains(byte) || byte == UInt8(ascii: "+")
+      || byte == UInt8(ascii: "/") || byte == UInt8(ascii: "=") || byte == UInt8(ascii: "-")
+      || byte == UInt8(ascii: "_")
   }
 }
 
@@ -60,7 +93,8 @@ public enum JSONText {
       case "\r": out += "\\r"
       case "\t": out += "\\t"
       default:
-        if scalar.value < 0x20 {
+        // C0 must be escaped; DEL and C1 are too, so that no terminal ever sees them raw.
+        if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) {
           let hex = String(scalar.value, radix: 16)
           out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
         } else {

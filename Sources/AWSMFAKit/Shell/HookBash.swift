@@ -8,26 +8,13 @@ extension HookScript {
 
     # Refreshes the credentials of $AWSMFA_PROFILE; $1 is now in epoch seconds.
     _awsmfa_refresh() {
-      local err= rc=1 out=
+      local out
       # At most one try a minute; set first, so that a failure or Ctrl-C also waits.
       _awsmfa_retry_at=$(($1 + 60))
-      # stdout is the payload and stderr the reason, told apart by NULs that neither can hold.
-      {
-        IFS= read -r -d '' err
-        IFS= read -r -d '' rc
-        IFS= read -r -d '' out
-      } < <(
-        { out=$(command awsmfa env --format bash -- "$AWSMFA_PROFILE"); rc=$?; } 2>&1
-        printf '\0%s\0%s\0' "$rc" "$out"
-      )
-      if [[ $rc == 0 && -n $out ]]; then
-        eval "$out"
-        [[ -z $err ]] || printf '%s\n' "$err" >&2
-      else
-        err=${err%%$'\n'*}
-        printf 'awsmfa: could not refresh %s, next try in 60 s: %s\n' \
-          "$AWSMFA_PROFILE" "${err#awsmfa: }" >&2
-      fi
+      # Only stdout is read, and evaluated only after success. stderr is never captured or parsed:
+      # it goes to the terminal as awsmfa wrote it (one line, controls made visible; with --hook
+      # a failure says when the next try is).
+      out=$(command awsmfa env --hook --format bash -- "$AWSMFA_PROFILE") && [[ -n $out ]] && eval "$out"
     }
 
     # The prompt hook: refreshes inside the window, keeps $?, starts no process otherwise.

@@ -10,17 +10,11 @@ extension HookScript {
     function __awsmfa_refresh
         # At most one try a minute; set first, so that a failure or Ctrl-C also waits.
         set -g __awsmfa_retry_at (math $argv[1] + 60)
-        # stdout is the payload; stderr comes through a builtin that marks its lines with \x1e.
-        set -l lines (command awsmfa env --format fish -- $AWSMFA_PROFILE 2>| string replace -r '^' \x1e)
-        set -l rc $pipestatus[1]
-        set -l err (string replace -rf '^\x1e(?:awsmfa: )?' '' -- $lines)
-        set -l out (string match -rv '^\x1e' -- $lines)
-        if test "$rc" = 0; and set -q out[1]
-            string join \n -- $out | source
-            set -q err[1]; and printf 'awsmfa: %s\n' $err >&2
-        else
-            printf 'awsmfa: could not refresh %s, next try in 60 s: %s\n' $AWSMFA_PROFILE "$err[1]" >&2
-        end
+        # Only stdout is read, and sourced only after success. stderr is never captured or
+        # parsed: it goes to the terminal as awsmfa wrote it (one line, controls made visible;
+        # with --hook a failure says when the next try is). No line is a marker.
+        set -l out (command awsmfa env --hook --format fish -- $AWSMFA_PROFILE); or return
+        set -q out[1]; and string join \n -- $out | source
     end
 
     # The clock: fish has no $EPOCHSECONDS, but `path mtime --relative` (a builtin, fish >= 3.5)

@@ -61,10 +61,37 @@ public struct Exports: Sendable, Equatable {
   ]
 }
 
+/// A value that cannot be written safely in the chosen syntax (a control character anywhere; a
+/// quote or backslash in dotenv, which sh and python-dotenv read differently).
+public struct UnsafeValueError: Error, Sendable, Equatable, CustomStringConvertible {
+  public var name: String
+  public var value: String
+  public var format: OutputFormat
+  public var description: String {
+    let why =
+      value.unicodeScalars.contains(where: Visible.isControl)
+      ? "it holds a control character" : "dotenv readers disagree on quotes and backslashes"
+    return
+      "\(name) would be \(Quote.human(value)), which cannot be written safely as \(format.rawValue) output: \(why)."
+  }
+}
+
 /// Renders exports and removals for each output format, quoting every value for its syntax.
 public enum ShellRenderer {
-  /// The text `env` prints.
-  public static func render(_ exports: Exports, format: OutputFormat) -> String {
+  /// The text `env` prints; refuses a value that no quoting makes safe for `format`.
+  ///
+  /// Credentials and regions are validated before they get here; the refusal guards what is left
+  /// (profile names come from section headers) so that no line of the payload can be mistaken
+  /// for anything but one assignment.
+  public static func render(_ exports: Exports, format: OutputFormat) throws(UnsafeValueError)
+    -> String
+  {
+    var unsafe: UnsafeValueError?
+    exports.forEachVariable { name, value in
+      guard unsafe == nil, !isSafe(value, for: format) else { return }
+      unsafe = UnsafeValueError(name: name, value: value, format: format)
+    }
+    if let unsafe { throw unsafe }
     var out = ""
     switch format {
     case .bash, .zsh:
@@ -83,6 +110,15 @@ public enum ShellRenderer {
         + "\"Expiration\":\(JSONText.quote(RFC3339.format(c.expiration)))}\n"
     }
     return out
+  }
+
+  /// Whether `value` can be quoted for `format` so that it reads back exactly and alone.
+  static func isSafe(_ value: String, for format: OutputFormat) -> Bool {
+    for byte in value.utf8 {
+      if byte < 0x20 || byte == 0x7F { return false }
+      if format == .dotenv, byte == UInt8(ascii: "'") || byte == UInt8(ascii: "\\") { return false }
+    }
+    return true
   }
 
   /// The text `unset` prints.
@@ -126,20 +162,11 @@ public enum ShellQuote {
     return String(decoding: bytes, as: UTF8.self)
   }
 
-  /// dotenv double quotes (docker compose, python-dotenv): `\\`, `\"`, `\n`, and `$` escaped.
+  /// dotenv single quotes: `set -a; . FILE` in sh and python-dotenv both take the text inside
+  /// literally (no `$`, backtick or escape is special), given no `'` or `\\` inside, which
+  /// `ShellRenderer.render` refuses.
   public static func dotenv(_ value: String) -> String {
-    var out = "\""
-    for character in value {
-      switch character {
-      case "\\": out += "\\\\"
-      case "\"": out += "\\\""
-      case "\n": out += "\\n"
-      case "\r": out += "\\r"
-      case "$": out += "\\$"
-      default: out.append(character)
-      }
-    }
-    return out + "\""
+    "'" + value + "'"
   }
 }
 

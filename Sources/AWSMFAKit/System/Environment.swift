@@ -52,6 +52,22 @@ public struct Environment: Sendable {
     }
   }
 
+  /// The home directory: `HOME`, else the password database's entry for this user (never a
+  /// relative `~`, which would put config paths under the working directory).
+  public var home: String {
+    if let home = nonEmpty("HOME") { return home }
+    var entry = passwd()
+    var result: UnsafeMutablePointer<passwd>?
+    var buffer = [CChar](repeating: 0, count: 4096)
+    if getpwuid_r(getuid(), &entry, &buffer, buffer.count, &result) == 0, result != nil,
+      let directory = entry.pw_dir
+    {
+      let path = String(cString: directory)
+      if path.hasPrefix("/") { return path }
+    }
+    return "/"
+  }
+
   /// The variable `name`, if set to something other than the empty string.
   public func nonEmpty(_ name: String) -> String? {
     guard let value = self[name], !value.isEmpty else { return nil }

@@ -91,8 +91,43 @@ public func epochNow() -> Int64 {
   return Int64(spec.tv_sec)
 }
 
-/// Keeps secrets out of core dumps for the rest of the process's life.
+/// The soft core-dump limit the user had before `disableCoreDumps` lowered it.
+// Written once on the main thread before any other thread starts (commands call it first).
+nonisolated(unsafe) private var userCoreLimit: rlim_t?
+
+/// Keeps secrets out of core dumps of this process: only the soft limit is lowered, so that
+/// `restoreCoreDumps` can give programs awsmfa starts the limit the user had.
 public func disableCoreDumps() {
-  var limit = rlimit(rlim_cur: 0, rlim_max: 0)
-  _ = setrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), &limit)
+  let resource = __rlimit_resource_t(RLIMIT_CORE.rawValue)
+  var limit = rlimit()
+  guard getrlimit(resource, &limit) == 0 else { return }
+  if userCoreLimit == nil { userCoreLimit = limit.rlim_cur }
+  limit.rlim_cur = 0
+  _ = setrlimit(resource, &limit)
+}
+
+/// Puts back the soft core-dump limit `disableCoreDumps` lowered: call just before exec.
+public func restoreCoreDumps() {
+  guard let saved = userCoreLimit else { return }
+  let resource = __rlimit_resource_t(RLIMIT_CORE.rawValue)
+  var limit = rlimit()
+  guard getrlimit(resource, &limit) == 0 else { return }
+  limit.rlim_cur = min(saved, limit.rlim_max)
+  _ = setrlimit(resource, &limit)
+}
+
+/// Marks every descriptor above stderr close-on-exec, so that a program awsmfa starts inherits
+/// only stdin, stdout and stderr (libraries open sockets, eventfds and lock files of their own).
+public func closeDescriptorsOnExec() {
+  guard let directory = opendir("/proc/self/fd") else { return }
+  defer { closedir(directory) }
+  let own = dirfd(directory)
+  while let entry = readdir(directory) {
+    let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+      String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+    }
+    guard let fd = Int32(name), fd > 2, fd != own else { continue }
+    let flags = fcntl(fd, F_GETFD)
+    if flags >= 0 { _ = fcntl(fd, F_SETFD, flags | FD_CLOEXEC) }
+  }
 }

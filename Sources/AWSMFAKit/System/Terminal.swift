@@ -54,6 +54,8 @@ public final class Terminal: @unchecked Sendable {
 /// Where cues ("Touch your YubiKey…", "waiting for a fresh code") go: the terminal, else stderr.
 public struct Cue: Sendable {
   public static func show(_ text: String) {
+    // A cue may name an OATH account read from the card: no raw controls on the terminal.
+    let text = Visible.text(text, keepNewlines: true)
     if let terminal = Terminal.open() {
       terminal.say(text)
     } else {

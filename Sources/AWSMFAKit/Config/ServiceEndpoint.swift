@@ -1,5 +1,3 @@
-import AWSMFAKit
-
 /// Where STS (or IAM) requests go and which region signs them.
 public struct ServiceEndpoint: Sendable, Equatable {
   /// Full URL, scheme to path (`https://sts.eu-west-1.amazonaws.com/`).
@@ -41,6 +39,60 @@ public struct ServiceEndpoint: Sendable, Equatable {
     self.host = host
     self.path = "/"
     self.signingRegion = signingRegion
+    self.isConfigured = false
+  }
+
+  /// Whether the URL came from configuration (`endpoint_url`, `AWS_ENDPOINT_URL*`) rather than
+  /// AWS's own naming scheme.
+  public private(set) var isConfigured = true
+
+  /// What a cached session is valid for: credentials from one configured endpoint (a LocalStack,
+  /// a test peer) are never served for another, while AWS's own endpoints of one partition share
+  /// the cache whatever the region. Empty for the commercial partition, so its keys keep their
+  /// names.
+  public var cacheScope: String {
+    if isConfigured { return url }
+    // `sts[-fips].REGION.DOMAIN` or `sts.DOMAIN`: the partition's domain is what is left.
+    var labels = host.split(separator: ".").dropFirst()
+    if labels.count >= 3 { labels = labels.dropFirst() }
+    let domain = labels.joined(separator: ".")
+    return domain == "amazonaws.com" ? "" : domain
+  }
+
+  /// Whether requests travel unencrypted to a host other than this machine (loopback names and
+  /// addresses are a local emulator's).
+  public var isPlaintextRemote: Bool {
+    guard url.lowercased().hasPrefix("http://") else { return false }
+    var name = host.lowercased()
+    if name.hasPrefix("[") {
+      name = String(name.dropFirst().prefix { $0 != "]" })
+    } else if let colon = name.lastIndex(of: ":") {
+      name = String(name[..<colon])
+    }
+    if name == "localhost" || name.hasSuffix(".localhost") || name == "::1" { return false }
+    let octets = name.split(separator: ".", omittingEmptySubsequences: false)
+    if octets.count == 4, octets.allSatisfy({ UInt8($0) != nil }), octets[0] == "127" {
+      return false
+    }
+    return true
+  }
+
+  /// Whether `region` is a region name as botocore accepts one: a DNS label of letters, digits
+  /// and hyphens (1–63, no leading or trailing hyphen, not all digits), so that it can go into a
+  /// host name and a SigV4 scope.
+  public static func isValidRegion(_ region: String) -> Bool {
+    let bytes = Array(region.utf8)
+    guard (1...63).contains(bytes.count), bytes.first != UInt8(ascii: "-"),
+      bytes.last != UInt8(ascii: "-")
+    else { return false }
+    var digitsOnly = true
+    for byte in bytes {
+      let digit = (48...57).contains(byte)
+      let letter = (65...90).contains(byte) || (97...122).contains(byte)
+      guard digit || letter || byte == UInt8(ascii: "-") else { return false }
+      if !digit { digitsOnly = false }
+    }
+    return !digitsOnly
   }
 
   /// The regions where `AWS_STS_REGIONAL_ENDPOINTS=legacy` still means the global endpoint.
@@ -55,9 +107,18 @@ public struct ServiceEndpoint: Sendable, Equatable {
   public static func resolve(
     service: String, profile: ResolvedProfile?, environment: Environment
   ) throws(EndpointError) -> ServiceEndpoint {
-    let region =
-      profile?.region ?? environment.nonEmpty("AWS_REGION")
-      ?? environment.nonEmpty("AWS_DEFAULT_REGION")
+    let sources: [(String, String?)] = [
+      ("region", profile?.region), ("AWS_REGION", environment.nonEmpty("AWS_REGION")),
+      ("AWS_DEFAULT_REGION", environment.nonEmpty("AWS_DEFAULT_REGION")),
+    ]
+    let chosen = sources.first { $0.1 != nil }
+    let region = chosen?.1
+    if let chosen, let region, !isValidRegion(region) {
+      // Checked before it can become part of a host name: `x@evil:1/#` must never connect.
+      throw EndpointError(
+        source: chosen.0, value: region,
+        problem: "which is not a region name (letters, digits and hyphens)")
+    }
     let signingRegion = region ?? "us-east-1"
     let ignoreConfigured =
       environment["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"]?.lowercased() == "true"
@@ -75,7 +136,10 @@ public struct ServiceEndpoint: Sendable, Equatable {
         guard
           let endpoint = ServiceEndpoint(
             url: value, signingRegion: service == "iam" ? "us-east-1" : signingRegion)
-        else { throw EndpointError(source: source, value: value) }
+        else {
+          throw EndpointError(
+            source: source, value: value, problem: "which is not an http:// or https:// URL")
+        }
         return endpoint
       }
     }
@@ -97,11 +161,17 @@ public struct ServiceEndpoint: Sendable, Equatable {
   }
 }
 
-/// An endpoint URL that is not an http(s) URL.
-public struct EndpointError: Error, Sendable, CustomStringConvertible {
+/// An endpoint URL that is not an http(s) URL, or a region that is not a region name.
+public struct EndpointError: Error, Sendable, Equatable, CustomStringConvertible {
   public var source: String
   public var value: String
+  public var problem: String
+  public init(source: String, value: String, problem: String) {
+    self.source = source
+    self.value = value
+    self.problem = problem
+  }
   public var description: String {
-    "\(source) is \(Quote.human(value)), which is not an http:// or https:// URL."
+    "\(source) is \(Quote.human(value)), \(problem)."
   }
 }

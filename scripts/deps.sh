@@ -6,7 +6,7 @@ set -euo pipefail
 build_apt=(libpcsclite-dev libkeyutils-dev libqrencode-dev pkg-config)
 test_apt=(keyutils pcscd vsmartcard-vpcd yubikey-manager pcsc-tools python3-pyscard
   zsh fish tmux hyperfine strace direnv)
-test_pip=("moto[server]" boto3 botocore awscli pytest awsume)
+test_pip=("moto[server]" boto3 botocore awscli pytest awsume python-dotenv)
 
 want=("${build_apt[@]}")
 [ "${1:-build}" = test ] && want+=("${test_apt[@]}")
@@ -24,7 +24,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ "${1:-build}" = test ]; then
-  if ! python3 -c 'import moto, boto3, botocore, pytest, flask, awscli, awsume' 2>/dev/null; then
+  if ! python3 -c 'import moto, boto3, botocore, pytest, flask, awscli, awsume, dotenv' 2>/dev/null; then
     echo "deps: installing ${test_pip[*]} with pip" >&2
     python3 -m pip install -q "${test_pip[@]}"
   fi

@@ -58,7 +58,7 @@ struct Env: AsyncParsableCommand {
       let profile = try SharedConfig.load(environment: environment).resolve(profile)
       let context = try RunContext(
         profile: profile, environment: environment, verbose: verbose, code: code, debug: debug,
-        defaultTimeout: hook ? 5 : 20)
+        defaultTimeout: hook ? 5 : 20, mayPrompt: !hook)
       defer { context.close() }
       let credentials = try await context.service.credentials(
         for: profile, options: .init(refresh: refresh, duration: duration))
@@ -68,10 +68,15 @@ struct Env: AsyncParsableCommand {
       output = try ShellRenderer.render(
         exports, format: format ?? .default(environment: environment))
     } catch {
+      guard hook else { Failure.exit(with: error) }
+      // The hook retries a minute later, except after 69 (no code without the user): it then
+      // waits for awsmfa-use.
+      let name = Quote.human(profile)
       Failure.exit(
         with: error,
-        prefix: hook
-          ? "awsmfa: could not refresh \(Quote.human(profile)), next try in 60 s: " : "awsmfa: ")
+        prefix: Failure.classify(error).code == Failure.noCode
+          ? "awsmfa: stopped refreshing \(name) until you run awsmfa-use \(name): "
+          : "awsmfa: could not refresh \(name), next try in 60 s: ")
     }
     Stdout.write(output)
   }

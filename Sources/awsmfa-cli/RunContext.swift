@@ -9,7 +9,7 @@ struct RunContext {
 
   init(
     profile: ResolvedProfile, environment: Environment, verbose: Bool, code: String?,
-    debug: Bool = false, defaultTimeout: Double = 20
+    debug: Bool = false, defaultTimeout: Double = 20, mayPrompt: Bool = true
   ) throws {
     let endpoint = try ServiceEndpoint.resolve(
       service: "sts", profile: profile, environment: environment)
@@ -31,15 +31,17 @@ struct RunContext {
     service = SessionService(
       cache: cache, sts: sts,
       codeSource: { (profile) throws(MFAError) -> any MFACodeSource in
-        try RunContext.codeSource(for: profile, code: code)
+        try RunContext.codeSource(for: profile, code: code, mayPrompt: mayPrompt)
       },
       environment: environment, note: note)
   }
 
   /// The first source that applies: --code, mfa_process, a YubiKey holding the account (a key
   /// that is found but fails is an error, not a reason to fall through), a prompt on the terminal.
-  static func codeSource(for profile: ResolvedProfile, code: String?) throws(MFAError)
-    -> any MFACodeSource
+  /// A prompt hook's run (`mayPrompt` false) never asks on the terminal: it would ask at every
+  /// prompt, and steal the line the user types.
+  static func codeSource(for profile: ResolvedProfile, code: String?, mayPrompt: Bool = true)
+    throws(MFAError) -> any MFACodeSource
   {
     if let code { return FixedCodeSource(code) }
     if let command = profile.mfaProcess {
@@ -49,7 +51,10 @@ struct RunContext {
     if let yubikey = try YubiKeyCodeSource.find(profile: profile, peers: yubiKeyPeers()) {
       return yubikey
     }
-    if let terminal = Terminal.open() { return TerminalCodeSource(terminal: terminal) }
+    if let terminal = Terminal.open() {
+      guard mayPrompt else { throw .needsTyping(profile: profile.name) }
+      return TerminalCodeSource(terminal: terminal)
+    }
     throw .noSource(profile: profile.name, device: profile.mfaSerial ?? "-")
   }
 

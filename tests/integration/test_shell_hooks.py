@@ -176,7 +176,7 @@ def test_credentials_near_expiry_are_refreshed_at_the_next_prompt(shell, open_sh
     sh.send(set_expires(shell, 30))
     # The prompt after that line refreshed: the real expiry is back, from one `env` start.
     assert sh.var("AWSMFA_EXPIRES") == expires
-    assert shim.starts()[-1] == f"env --format {shell} -- base"
+    assert shim.starts()[-1] == f"env --hook --format {shell} -- base"
     assert sum(s.startswith("env") for s in shim.starts()) == 2
 
 
@@ -236,29 +236,38 @@ def test_installing_twice_is_a_no_op(shell, open_shell, shim, run, sts):
     starts = len(shim.starts())
     sh.send(set_expires(shell, 30))
     sh.ask("true")
-    assert shim.starts()[starts:] == [f"env --format {shell} -- base"], "one refresh, not one per install"
+    assert shim.starts()[starts:] == [f"env --hook --format {shell} -- base"], "one refresh, not one per install"
 
 
 @pytest.mark.parametrize("shell", SHELLS)
-def test_failed_refresh_leaves_the_environment_and_backs_off(shell, open_shell, shim, run, sts, aws_home):
+def test_failed_refresh_leaves_the_environment_and_backs_off(shell, open_shell, shim, run, sts, aws_home,
+                                                             tmp_path):
     warm_cache(run, sts)
     add_short_role(aws_home, sts)
     sh = open_shell(shell)
-    dead = "set -gx AWS_ENDPOINT_URL http://127.0.0.1:9" if shell == "fish" \
-        else "export AWS_ENDPOINT_URL=http://127.0.0.1:9"
     names = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWSMFA_EXPIRES"]
-    # The eval and the dead endpoint on one line: the next prompt's refresh is the one that fails.
-    sh.send(eval_env(shell, "short") + "; " + dead)
-    before = {name: sh.var(name) for name in names}
-    assert before["AWS_ACCESS_KEY_ID"].startswith("ASIA")
-    starts = len(shim.starts())
-    for _ in range(4):
-        sh.ask("true")
-    assert {name: sh.var(name) for name in names} == before
-    assert len(shim.starts()) == starts, "backed off: no new start within the minute"
+    # The role comes back already inside its window, so the next prompt refreshes; STS fails from
+    # the moment the eval is done (the flag), so that refresh is the one that fails.
+    flag = tmp_path / "evaluated"
+    sh.send(eval_env(shell, "short") + f"; touch {flag}; sleep 2")
+    deadline = time.time() + 20
+    while not flag.exists():
+        assert time.time() < deadline, sh.screen()
+        time.sleep(0.05)
+    sts.fault("503", action="AssumeRole", count=1000)
+    try:
+        before = {name: sh.var(name) for name in names}
+        assert before["AWS_ACCESS_KEY_ID"].startswith("ASIA")
+        starts = len(shim.starts())
+        for _ in range(4):
+            sh.ask("true")
+        assert {name: sh.var(name) for name in names} == before
+        assert len(shim.starts()) == starts, "backed off: no new start within the minute"
+    finally:
+        sts.clear_faults()
     screen = sh.screen()
     failures = [l for l in screen.splitlines() if "could not refresh" in l]
-    assert len(failures) == 1 and "short" in failures[0] and "127.0.0.1:9" in failures[0], screen
+    assert len(failures) == 1 and "short" in failures[0] and "ServiceUnavailable" in failures[0], screen
     assert screen.count("awsmfa:") == 1, screen
 
 

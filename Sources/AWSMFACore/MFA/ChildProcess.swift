@@ -102,7 +102,16 @@ public enum ChildProcess {
     posix_spawnattr_init(&attributes)
     defer { posix_spawnattr_destroy(&attributes) }
     posix_spawnattr_setpgroup(&attributes, 0)
-    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+    // The child starts with no signal blocked and every signal at its default, whatever this
+    // thread's mask (runtime threads block some): a SIGTERM at the deadline must reach it.
+    var none = sigset_t()
+    sigemptyset(&none)
+    posix_spawnattr_setsigmask(&attributes, &none)
+    var all = sigset_t()
+    sigfillset(&all)
+    posix_spawnattr_setsigdefault(&attributes, &all)
+    posix_spawnattr_setflags(
+      &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
     var environment = Environment.current().values
     for (key, value) in extraEnvironment { environment[key] = value }
     // The child must not see credentials it has no use for.
@@ -134,22 +143,27 @@ public enum ChildProcess {
     defer { terminal?.giveBack() }
     let (output, timedOut) = readLine(from: pipeFDs[0], deadline: Double(epochNow()) + timeout)
     close(pipeFDs[0])
-    var status: Int32 = 0
-    var exited = waitpid(pid, &status, WNOHANG) == pid
-    var stopped = false
+    // Exit is observed without reaping (WNOWAIT): while the child is a zombie its group ID
+    // cannot be reused, so signalling the group below can only reach its own processes.
+    func hasExited() -> Bool {
+      var info = siginfo_t()
+      return waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0
+        && info._sifields._sigchld.si_pid == pid
+    }
+    var exited = hasExited()
+    let stopped = !exited
     if !exited {
       // Still running after its line, or silent past the deadline: stop the whole group.
-      stopped = true
       kill(-pid, SIGTERM)
       for _ in 0..<20 where !exited {
         usleep(50_000)
-        exited = waitpid(pid, &status, WNOHANG) == pid
-      }
-      if !exited {
-        kill(-pid, SIGKILL)
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        exited = hasExited()
       }
     }
+    // Whatever the group left behind (a background job that ignored SIGTERM) goes too.
+    kill(-pid, SIGKILL)
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
     if timedOut && output.isEmpty {
       throw RunError(description: "it gave no answer within \(Int(timeout)) s")
     }

@@ -14,6 +14,8 @@ public protocol MFACodeSource: Sendable {
 /// Why no MFA code could be had; each description is one sentence.
 public enum MFAError: Error, Sendable, CustomStringConvertible, Equatable {
   case noSource(profile: String, device: String)
+  /// A prompt hook's refresh needs a new MFA session, and only a typed code could start one.
+  case needsTyping(profile: String)
   case badCode(source: String)
   case processFailed(command: String, detail: String)
   case terminal(String)
@@ -25,6 +27,9 @@ public enum MFAError: Error, Sendable, CustomStringConvertible, Equatable {
     case .noSource(let profile, let device):
       return
         "Profile \(Quote.human(profile)) needs a code for MFA device \(device), but there is no terminal to ask on, no mfa_process and no YubiKey holding it; pass --code or set mfa_process."
+    case .needsTyping(let profile):
+      return
+        "The MFA session of \(Quote.human(profile)) has ended and only a typed code can start a new one."
     case .badCode(let source):
       return "The MFA code from \(source) is not 6 to 8 digits."
     case .processFailed(let command, let detail):

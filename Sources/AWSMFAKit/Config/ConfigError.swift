@@ -56,7 +56,7 @@ public enum Quote {
       case "\\": out += "\\\\"
       default:
         if scalar.value < 0x20 || scalar.value == 0x7F {
-          out += "\\x" + String(scalar.value, radix: 16)
+          out += "\\x" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16)
         } else {
           out.unicodeScalars.append(scalar)
         }

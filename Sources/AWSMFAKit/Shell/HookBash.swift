@@ -14,7 +14,12 @@ extension HookScript {
       # Only stdout is read, and evaluated only after success. stderr is never captured or parsed:
       # it goes to the terminal as awsmfa wrote it (one line, controls made visible; with --hook
       # a failure says when the next try is).
-      out=$(command awsmfa env --hook --format bash -- "$AWSMFA_PROFILE") && [[ -n $out ]] && eval "$out"
+      out=$(command awsmfa env --hook --format bash -- "$AWSMFA_PROFILE")
+      case $? in
+        0) [[ -z $out ]] || eval "$out" ;;
+        # No code without the user (the MFA session ended): wait for awsmfa-use.
+        69) _awsmfa_retry_at=9999999999 ;;
+      esac
     }
 
     # The prompt hook: refreshes inside the window, keeps $?, starts no process otherwise.

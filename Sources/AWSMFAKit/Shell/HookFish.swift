@@ -13,8 +13,14 @@ extension HookScript {
         # Only stdout is read, and sourced only after success. stderr is never captured or
         # parsed: it goes to the terminal as awsmfa wrote it (one line, controls made visible;
         # with --hook a failure says when the next try is). No line is a marker.
-        set -l out (command awsmfa env --hook --format fish -- $AWSMFA_PROFILE); or return
-        set -q out[1]; and string join \n -- $out | source
+        set -l out (command awsmfa env --hook --format fish -- $AWSMFA_PROFILE)
+        switch $status
+            case 0
+                set -q out[1]; and string join \n -- $out | source
+            case 69
+                # No code without the user (the MFA session ended): wait for awsmfa-use.
+                set -g __awsmfa_retry_at 9999999999
+        end
     end
 
     # The clock: fish has no $EPOCHSECONDS, but `path mtime --relative` (a builtin, fish >= 3.5)

@@ -69,7 +69,7 @@ public struct UnsafeValueError: Error, Sendable, Equatable, CustomStringConverti
   public var format: OutputFormat
   public var description: String {
     let why =
-      value.unicodeScalars.contains(where: Visible.isControl)
+      value.unicodeScalars.contains(where: { Visible.isControl($0) && $0 != "\t" })
       ? "it holds a control character" : "dotenv readers disagree on quotes and backslashes"
     return
       "\(name) would be \(Quote.human(value)), which cannot be written safely as \(format.rawValue) output: \(why)."
@@ -114,8 +114,12 @@ public enum ShellRenderer {
 
   /// Whether `value` can be quoted for `format` so that it reads back exactly and alone.
   static func isSafe(_ value: String, for format: OutputFormat) -> Bool {
+    // python-dotenv expands `${NAME}` even inside single quotes.
+    if format == .dotenv, value.contains("${") { return false }
     for byte in value.utf8 {
-      if byte < 0x20 || byte == 0x7F { return false }
+      // A tab reads back as itself inside single quotes in every syntax; other controls do not
+      // all, and a line break would let a value start a line of its own.
+      if (byte < 0x20 && byte != 9) || byte == 0x7F { return false }
       if format == .dotenv, byte == UInt8(ascii: "'") || byte == UInt8(ascii: "\\") { return false }
     }
     return true

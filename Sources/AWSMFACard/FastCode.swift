@@ -11,7 +11,7 @@ public enum FastCode {
   public static func run(arguments: [String], environment: Environment, now: () -> Int64) -> Int32?
   {
     guard arguments.count == 2, arguments[0] == "code", !arguments[1].hasPrefix("-"),
-      let config = try? SharedConfig.load(environment: environment),
+      let config = try? SharedConfig.load(environment: environment, validate: false),
       let profile = try? config.resolve(arguments[1]),
       profile.mfaSerial != nil || profile.oathAccount != nil,
       let directory = try? PCSCContext()

@@ -52,7 +52,7 @@ public enum FastPath {
     arguments: [String], environment: Environment, store: some SessionStore, now: Int64
   ) -> String? {
     guard environment["AWSMFA_NO_CACHE"] == nil, let request = recognise(arguments),
-      let config = try? SharedConfig.load(environment: environment),
+      let config = try? SharedConfig.load(environment: environment, validate: false),
       let profile = try? config.resolve(request.profile),
       let found = try? store.load(profile.targetIdentity),
       found.expiresAt - now > Int64(profile.refreshWindow),

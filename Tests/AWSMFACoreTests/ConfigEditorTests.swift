@@ -71,7 +71,10 @@ import Testing
     ("[profile work]\r\nregion = x\r\n", "[profile work]\r\nregion = x\r\nmfa_serial = A\r\n"),
     ("[profile workshop]\n", "[profile workshop]\n\n[profile work]\nmfa_serial = A\n"),
     ("[work]\n[profile work]\n", "[work]\n[profile work]\nmfa_serial = A\n"),
-    ("[ profile   work ]\n", "[ profile   work ]\nmfa_serial = A\n"),
+    // configparser keeps the spaces inside the brackets: botocore does not see a profile there.
+    ("[ profile   work ]\n", "[ profile   work ]\n\n[profile work]\nmfa_serial = A\n"),
+    ("[profile   work]\n", "[profile   work]\nmfa_serial = A\n"),
+    ("[profile work]\rregion = x\r", "[profile work]\rregion = x\rmfa_serial = A\r"),
   ])
   func edgeCases(before: String, expected: String) {
     #expect(ConfigEditor.setting([("mfa_serial", "A")], profile: "work", in: before) == expected)

@@ -23,7 +23,7 @@ import Testing
   }
 
   @Test func aHostileEnvironmentRegionNamesNoServer() throws {
-    let environment = Environment(["AWS_REGION": "evil.example:1/#"])
+    let environment = Environment(["AWS_DEFAULT_REGION": "evil.example:1/#"])
     #expect(throws: EndpointError.self) {
       try ServiceEndpoint.resolve(service: "sts", profile: nil, environment: environment)
     }
@@ -34,7 +34,7 @@ import Testing
       "[profile base]\nmfa_serial = arn:aws:iam::1:mfa/a\nregion = eu-west-1\n", credentials)
     config.endpointEnvironment = Environment([:])
     let aws = try config.resolve("base")
-    config.endpointEnvironment = Environment(["AWS_REGION": "us-east-2"])
+    config.endpointEnvironment = Environment(["AWS_DEFAULT_REGION": "us-east-2"])
     #expect(try config.resolve("base").sessionIdentity == aws.sessionIdentity)
     config.endpointEnvironment = Environment(["AWS_ENDPOINT_URL": "http://127.0.0.1:4566"])
     let local = try config.resolve("base")

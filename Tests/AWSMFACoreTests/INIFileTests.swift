@@ -4,7 +4,7 @@ import Testing
 @Suite struct INIFileTests {
   @Test func parsesSectionsCommentsAndContinuations() throws {
     let text = """
-      \u{FEFF}# top comment
+      # top comment
       [default]
       region = eu-west-1
       ; another comment
@@ -22,7 +22,21 @@ import Testing
     #expect(sections[1]["source_profile"] == "base")
   }
 
+  @Test func readsAsConfigparserDoes() throws {
+    // Lone CR ends a line; DEFAULT's keys reach every section; a header keeps its spaces; blank
+    // lines inside a value are kept and trailing ones dropped.
+    let text =
+      "[DEFAULT]\rregion = eu-west-1\r[ profile a ]\rs3 =\r  x = 1\r\r  y = 2\r\r[b]\rregion = us-east-2"
+    let sections = try INIFile.parse(text, path: "cfg")
+    #expect(sections.map(\.header) == [" profile a ", "b"])
+    #expect(sections[0]["region"] == "eu-west-1")
+    #expect(sections[0]["s3"] == "\nx = 1\n\ny = 2")
+    #expect(sections[1]["region"] == "us-east-2")
+  }
+
   @Test(arguments: [
+    ("\u{FEFF}[default]\nregion = x", 1, "byte order mark"),
+    ("[a]\ns3 =\n  no equals here", 1, "nested"),
     ("[default\nregion = x", 1, "closing"), ("[]", 1, "closing"),
     ("[a]\njust words", 2, "expected"),
     ("region = x", 1, "before any"),

@@ -2,10 +2,8 @@ import AWSMFAKit
 import Testing
 
 func makeConfig(_ config: String, _ credentials: String = "") throws -> SharedConfig {
-  SharedConfig(
-    configPath: "/c", credentialsPath: "/k",
-    configSections: try INIFile.parse(config, path: "/c"),
-    credentialSections: try INIFile.parse(credentials, path: "/k"))
+  try SharedConfig(
+    configPath: "/c", credentialsPath: "/k", configText: config, credentialsText: credentials)
 }
 
 @Suite struct ProfileTests {

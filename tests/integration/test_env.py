@@ -6,6 +6,7 @@ import json
 import os
 import re
 import shutil
+import shlex
 import subprocess
 import time
 
@@ -196,7 +197,8 @@ HOSTILE = ["we'ird", 'x"; touch CANARY; "', "$(touch CANARY)", "`touch CANARY`",
 def test_hostile_profile_names_are_quoted_never_run(shell, sts, aws_home, awsmfa_bin, keyring_name, tmp_path):
     canary = tmp_path / "CANARY"
     for name in HOSTILE:
-        append_config(aws_home, f"\n[profile {name.replace('CANARY', str(canary))}]\n"
+        # botocore splits the header with shlex: quote so that the profile is named exactly `name`.
+        append_config(aws_home, f"\n[profile {shlex.quote(name.replace('CANARY', str(canary)))}]\n"
                                 f"source_profile = base\nrole_arn = {sts.role_arn}\n")
     env = dict(aws_home, AWSMFA_KEYRING=keyring_name)
     assert subprocess.run([awsmfa_bin, "env", "base", "--code", sts.totp(), "--format", "json"], env=env,

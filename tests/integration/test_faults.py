@@ -116,11 +116,18 @@ def write_config(aws_home, data: bytes):
         f.write(data)
 
 
-def test_crlf_and_bom_config_works(run, sts, aws_home):
-    text = open(aws_home["AWS_CONFIG_FILE"], "rb").read().replace(b"\n", b"\r\n")
-    write_config(aws_home, b"\xef\xbb\xbf" + text)
+def test_crlf_and_lone_cr_configs_work_and_a_bom_is_refused_as_the_aws_cli_does(run, sts, aws_home):
+    original = open(aws_home["AWS_CONFIG_FILE"], "rb").read()
+    write_config(aws_home, original.replace(b"\n", b"\r\n"))
     done = run("env", "base", "--code", sts.totp(), "--format", "json")
     assert done.returncode == 0, done.stderr
+    write_config(aws_home, original.replace(b"\n", b"\r"))
+    assert run("env", "base", "--format", "json").returncode == 0
+    # configparser reads U+FEFF as text before the first header: botocore fails to parse the file.
+    write_config(aws_home, b"\xef\xbb\xbf" + original)
+    done = run("env", "base", "--format", "json")
+    assert done.returncode == 78 and done.stdout == ""
+    assert "byte order mark" in done.stderr
 
 
 @pytest.mark.parametrize("case", ["directory", "symlink loop", "garbage", "invalid utf-8", "huge"])
@@ -143,13 +150,10 @@ def test_broken_config_files(case, run, sts, aws_home, tmp_path):
     started = time.time()
     done = run("env", "base", "--code", sts.totp())
     assert time.time() - started < 10
-    if case == "invalid utf-8":
-        # Replacement characters are data, not a crash: the profile still resolves.
-        assert done.returncode in (0, 77), done.stderr
-    else:
-        assert done.returncode == 78, done.stderr
-        one_line(done)
-        assert config in done.stderr
+    # Bytes that are not UTF-8 are a parse error for the AWS CLI too (configparser cannot decode).
+    assert done.returncode == 78, done.stderr
+    one_line(done)
+    assert config in done.stderr
 
 
 def test_revoked_session_keyring_does_not_matter(awsmfa_bin, aws_home, keyring_name, sts):

@@ -13,22 +13,26 @@ public enum ConfigEditor {
   )
     -> String
   {
-    let eol = text.contains("\r\n") ? "\r" : ""
-    // Split on scalars: in Swift "\r\n" is one Character, which a Character split would not cut.
-    var lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false)
-      .map { String(String.UnicodeScalarView($0)) }
-    // A final newline leaves an empty last element, which is not a line of its own.
-    let endsWithNewline = lines.last == ""
-    if endsWithNewline { lines.removeLast() }
-    var appended = false
+    var lines = Line.split(text)
+    // New lines end the way the file's lines do.
+    let eol = text.contains("\r\n") ? "\r\n" : (text.contains("\r") ? "\r" : "\n")
+    // A last line without a line break gets one before anything is added after it.
+    func terminateLast() {
+      if let last = lines.indices.last, lines[last].terminator.isEmpty {
+        lines[last].terminator = eol
+      }
+    }
     for (key, rawValue) in values {
       let value = rawValue.filter { $0 != "\n" && $0 != "\r" }
       let parsed = Line.classify(lines)
       guard let header = section(of: profile, in: parsed) else {
-        appended = true
-        if !lines.isEmpty, let last = lines.last, !Line.isBlank(last) { lines.append(eol) }
-        lines.append((profile == "default" ? "[default]" : "[profile \(profile)]") + eol)
-        lines.append("\(key) = \(value)" + eol)
+        terminateLast()
+        if let last = lines.last, !Line.isBlank(last.content) {
+          lines.append(Line.Text(content: "", terminator: eol))
+        }
+        let name = profile == "default" ? "[default]" : "[profile \(profile)]"
+        lines.append(Line.Text(content: name, terminator: eol))
+        lines.append(Line.Text(content: "\(key) = \(value)", terminator: eol))
         continue
       }
       var end = header + 1
@@ -38,29 +42,33 @@ public enum ConfigEditor {
       }) {
         var stop = found + 1
         while stop < end, parsed[stop].kind == .continuation { stop += 1 }
-        lines.replaceSubrange(found..<stop, with: [replacing(lines[found], value: value)])
+        let terminator = lines[stop - 1].terminator
+        lines.replaceSubrange(
+          found..<stop,
+          with: [
+            Line.Text(
+              content: replacing(lines[found].content, value: value), terminator: terminator)
+          ])
       } else {
         let lastKey = (header + 1..<end).last {
           parsed[$0].kind == .key || parsed[$0].kind == .continuation
         }
         let at = (lastKey ?? header) + 1
-        appended = appended || at == lines.count
-        lines.insert("\(key) = \(value)" + eol, at: at)
+        if at == lines.count { terminateLast() }
+        if lines[at - 1].terminator.isEmpty { lines[at - 1].terminator = eol }
+        lines.insert(Line.Text(content: "\(key) = \(value)", terminator: eol), at: at)
       }
     }
-    // A file that ended without a newline keeps doing so, unless lines were added at its end.
-    let unterminated = !endsWithNewline && !text.isEmpty && !appended
-    return lines.joined(separator: "\n") + (unterminated || lines.isEmpty ? "" : "\n")
+    return lines.map { $0.content + $0.terminator }.joined()
   }
 
-  /// The index of the header line of `profile`'s section; `[profile NAME]` wins over a second
-  /// `[NAME]`-style header for the same name, as in `SharedConfig`.
+  /// The index of the header line of `profile`'s section: the last header naming it, as in
+  /// botocore's profile map (`[default]` and `[profile default]` alike).
   static func section(of profile: String, in lines: [Line]) -> Int? {
-    let matches = lines.indices.filter {
+    lines.indices.last {
       lines[$0].kind == .header
         && SharedConfig.profileName(fromConfigHeader: lines[$0].key) == profile
     }
-    return matches.first { lines[$0].key.hasPrefix("profile") } ?? matches.first
   }
 
   /// `line` (`key = old`) with its value replaced, keeping the key's spelling and the spacing.
@@ -89,32 +97,58 @@ public enum ConfigEditor {
     /// The header's inside, or the key lower-cased.
     var key: String
 
-    static func isBlank(_ line: String) -> Bool {
-      line.allSatisfy { $0 == " " || $0 == "\t" || $0 == "\r" }
+    /// A line's text and the line break that ends it (empty for an unterminated last line).
+    struct Text {
+      var content: String
+      var terminator: String
     }
 
-    /// Classifies every line with `INIFile`'s rules (comments, headers, indented continuations).
-    static func classify(_ lines: [String]) -> [Line] {
-      var lastKeyIndent = -1
-      return lines.map { raw in
-        let trimmed = INIFile.trimmedSpaces(
-          Substring(raw.hasSuffix("\r") ? String(raw.dropLast()) : raw))
-        let indent = raw.prefix { $0 == " " || $0 == "\t" }.count
-        if trimmed.isEmpty || trimmed.first == "#" || trimmed.first == ";" {
-          return Line(kind: .blank, key: "")
+    static func isBlank(_ line: String) -> Bool {
+      line.allSatisfy { $0 == " " || $0 == "\t" }
+    }
+
+    /// The lines of `text` as `INIScanner` cuts them (LF, CRLF or lone CR).
+    static func split(_ text: String) -> [Text] {
+      let bytes = Array(text.utf8)
+      var lines: [Text] = []
+      bytes.withUnsafeBufferPointer { buffer in
+        INIScanner.scan(buffer, detail: false) { line in
+          lines.append(
+            Text(
+              content: INIFile.text(buffer, line.start, line.end),
+              terminator: INIFile.text(buffer, line.end, line.next)))
+          return true
         }
-        if indent > 0, lastKeyIndent >= 0, indent > lastKeyIndent {
-          return Line(kind: .continuation, key: "")
-        }
-        if trimmed.first == "[", let close = trimmed.lastIndex(of: "]") {
-          lastKeyIndent = -1
-          let inside = trimmed[trimmed.index(after: trimmed.startIndex)..<close]
-          return Line(kind: .header, key: String(INIFile.trimmedSpaces(inside)))
-        }
-        lastKeyIndent = indent
-        let name = trimmed.prefix { $0 != "=" && $0 != ":" }
-        return Line(kind: .key, key: String(INIFile.trimmedSpaces(name)).lowercased())
       }
+      return lines
+    }
+
+    /// Classifies every line with the one scanner's rules (comments, headers, continuations).
+    static func classify(_ lines: [Text]) -> [Line] {
+      let bytes = Array(lines.map { $0.content + $0.terminator }.joined().utf8)
+      var result: [Line] = []
+      bytes.withUnsafeBufferPointer { buffer in
+        INIScanner.scan(buffer) { line in
+          switch line.kind {
+          case .header:
+            result.append(
+              Line(
+                kind: .header, key: INIFile.text(buffer, line.name.lowerBound, line.name.upperBound)
+              ))
+          case .option:
+            result.append(
+              Line(
+                kind: .key,
+                key: INIFile.lowercasedASCII(buffer, line.name.lowerBound, line.name.upperBound)))
+          case .continuation:
+            result.append(Line(kind: .continuation, key: ""))
+          case .blank, .comment, .invalid:
+            result.append(Line(kind: .blank, key: ""))
+          }
+          return true
+        }
+      }
+      return result
     }
   }
 }

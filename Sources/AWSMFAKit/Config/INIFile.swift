@@ -30,109 +30,117 @@ public struct INIParseError: Error, Sendable, Equatable, CustomStringConvertible
   public var description: String { "\(path):\(line): \(reason)" }
 }
 
-/// Parses the INI dialect the AWS CLI reads (Python's RawConfigParser as botocore configures it).
+/// Parses the INI dialect the AWS CLI reads (Python's RawConfigParser as botocore configures it),
+/// through `INIScanner`.
 ///
 /// Whole-line comments start with `#` or `;`; there are no inline comments; `=` or `:` separates a
-/// key from its value; an indented line continues the previous value (nested `s3 =` blocks); a
-/// duplicate section or key is an error, as it is for the AWS CLI. It works on UTF-8 bytes: this
-/// runs on every cached `env` and every TAB, over files of up to thousands of profiles.
+/// key from its value; an indented line continues the previous value (nested `s3 =` blocks, whose
+/// lines need an `=`); keys of `[DEFAULT]` apply to every section; a duplicate section or key, a
+/// line before any section, bytes that are not UTF-8 (a byte order mark included) are errors, as
+/// they are for the AWS CLI.
 public enum INIFile {
   /// Parses `text` (the contents of `path`, used only in error messages).
   public static func parse(_ text: String, path: String) throws(INIParseError) -> [INISection] {
     try parse(bytes: Array(text.utf8), path: path)
   }
 
-  /// Parses UTF-8 `bytes` (invalid sequences become U+FFFD in names and values).
+  /// Parses UTF-8 `bytes`: every section but `DEFAULT`, in file order, with `DEFAULT`'s keys
+  /// under its own, as configparser's `options()` and `get()` see them.
   public static func parse(bytes: [UInt8], path: String) throws(INIParseError) -> [INISection] {
-    var sections: [INISection] = []
-    var seen: Set<String> = []
-    var lastKeyIndent = -1
-    var lineNumber = 0
-    var start = 0
-    // A UTF-8 byte order mark is not part of the first line.
-    if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { start = 3 }
-    let end = bytes.count
-    while start <= end {
-      var stop = start
-      while stop < end, bytes[stop] != 10 { stop += 1 }
-      lineNumber += 1
-      var lineEnd = stop
-      if lineEnd > start, bytes[lineEnd - 1] == 13 { lineEnd -= 1 }
-      var first = start
-      while first < lineEnd, bytes[first] == 32 || bytes[first] == 9 { first += 1 }
-      let indent = first - start
-      var last = lineEnd
-      while last > first, bytes[last - 1] == 32 || bytes[last - 1] == 9 { last -= 1 }
-      defer { start = stop + 1 }
-      if first == last || bytes[first] == 35 || bytes[first] == 59 { continue }
-      if indent > 0, lastKeyIndent >= 0, indent > lastKeyIndent, let index = sections.indices.last {
-        // A continuation line: configparser appends it to the previous value with a newline.
-        let valueIndex = sections[index].values.count - 1
-        sections[index].values[valueIndex] += "\n" + text(bytes, first, last)
-        continue
-      }
-      if bytes[first] == 91 {
-        // Like configparser, the header runs to the last ']' and anything after it is ignored.
-        var close = last - 1
-        while close > first, bytes[close] != 93 { close -= 1 }
-        guard close > first + 1 else {
-          throw INIParseError(
-            path: path, line: lineNumber,
-            reason: "a section header lacks its closing ']' or a name.")
+    try checkEncoding(bytes, path: path)
+    var reader = SectionReader(path: path)
+    var failure: INIParseError?
+    bytes.withUnsafeBufferPointer { buffer in
+      INIScanner.scan(buffer) { line in
+        do throws(INIParseError) {
+          try reader.read(line, buffer)
+          return true
+        } catch {
+          failure = error
+          return false
         }
-        let (from, to) = trim(bytes, first + 1, close)
-        let name = text(bytes, from, to)
-        if !seen.insert(name).inserted {
-          throw INIParseError(
-            path: path, line: lineNumber, reason: "section [\(name)] appears twice.")
-        }
-        sections.append(INISection(header: name, line: lineNumber))
-        lastKeyIndent = -1
-        continue
       }
-      var separator = first
-      while separator < last, bytes[separator] != 61, bytes[separator] != 58 { separator += 1 }
-      guard separator < last else {
-        throw INIParseError(
-          path: path, line: lineNumber, reason: "expected 'key = value', a [section] or a comment.")
-      }
-      guard let index = sections.indices.last else {
-        throw INIParseError(
-          path: path, line: lineNumber, reason: "a key stands before any [section].")
-      }
-      let (keyFrom, keyTo) = trim(bytes, first, separator)
-      guard keyFrom < keyTo else {
-        throw INIParseError(path: path, line: lineNumber, reason: "a line has a value but no key.")
-      }
-      let key = lowercasedASCII(bytes, keyFrom, keyTo)
-      let (valueFrom, valueTo) = trim(bytes, separator + 1, last)
-      if sections[index].keys.contains(key) {
-        throw INIParseError(
-          path: path, line: lineNumber,
-          reason: "key '\(key)' appears twice in [\(sections[index].header)].")
-      }
-      sections[index].keys.append(key)
-      sections[index].values.append(text(bytes, valueFrom, valueTo))
-      lastKeyIndent = indent
     }
-    return sections
+    if let failure { throw failure }
+    return try reader.finish(mergingDefaults: true)
   }
 
-  static func text(_ bytes: [UInt8], _ from: Int, _ to: Int) -> String {
-    bytes.withUnsafeBufferPointer {
-      String(decoding: UnsafeBufferPointer(rebasing: $0[from..<to]), as: UTF8.self)
+  /// Refuses a byte order mark and bytes that are not UTF-8, as configparser's decoding does.
+  static func checkEncoding(_ bytes: [UInt8], path: String) throws(INIParseError) {
+    if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
+      throw INIParseError(
+        path: path, line: 1,
+        reason:
+          "the file starts with a UTF-8 byte order mark, which the AWS CLI cannot read either; save it without one."
+      )
+    }
+    if let line = invalidUTF8Line(bytes) {
+      throw INIParseError(path: path, line: line, reason: "the text is not valid UTF-8.")
     }
   }
 
-  static func trim(_ bytes: [UInt8], _ from: Int, _ to: Int) -> (Int, Int) {
-    var from = from
-    var to = to
-    while from < to, bytes[from] == 32 || bytes[from] == 9 { from += 1 }
-    while to > from, bytes[to - 1] == 32 || bytes[to - 1] == 9 { to -= 1 }
-    return (from, to)
+  /// The keys of one section whose lines lie in `body` (after its header line), without
+  /// `DEFAULT`'s; used to read single sections of a large file without parsing the rest.
+  static func section(
+    _ buffer: UnsafeBufferPointer<UInt8>, header: String, line: Int, body: Range<Int>,
+    path: String
+  ) throws(INIParseError) -> INISection {
+    var reader = SectionReader(path: path)
+    reader.open(header: header, line: line)
+    var failure: INIParseError?
+    let lines = UnsafeBufferPointer(rebasing: buffer[body])
+    INIScanner.scan(lines, inSection: true, firstLine: line + 1) { line in
+      do throws(INIParseError) {
+        try reader.read(line, lines)
+        return true
+      } catch {
+        failure = error
+        return false
+      }
+    }
+    if let failure { throw failure }
+    return try reader.finish(mergingDefaults: false).first ?? INISection(header: header, line: line)
   }
 
-  static func lowercasedASCII(_ bytes: [UInt8], _ from: Int, _ to: Int) -> String {
+  /// The 1-based line of the first byte sequence that is not UTF-8, or nil.
+  static func invalidUTF8Line(_ bytes: [UInt8]) -> Int? {
+    var index = 0
+    var line = 1
+    let count = bytes.count
+    while index < count {
+      let byte = bytes[index]
+      if byte < 0x80 {
+        if byte == 10 { line += 1 }
+        index += 1
+        continue
+      }
+      let length: Int
+      switch byte {
+      case 0xC2...0xDF: length = 2
+      case 0xE0...0xEF: length = 3
+      case 0xF0...0xF4: length = 4
+      default: return line
+      }
+      guard index + length <= count else { return line }
+      for offset in 1..<length where bytes[index + offset] & 0xC0 != 0x80 { return line }
+      let second = bytes[index + 1]
+      if (byte == 0xE0 && second < 0xA0) || (byte == 0xED && second > 0x9F)
+        || (byte == 0xF0 && second < 0x90) || (byte == 0xF4 && second > 0x8F)
+      {
+        return line
+      }
+      index += length
+    }
+    return nil
+  }
+
+  static func text(_ bytes: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) -> String {
+    String(decoding: UnsafeBufferPointer(rebasing: bytes[from..<to]), as: UTF8.self)
+  }
+
+  static func lowercasedASCII(_ bytes: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int)
+    -> String
+  {
     var needsLowering = false
     for index in from..<to where bytes[index] >= 65 && bytes[index] <= 90 { needsLowering = true }
     guard needsLowering else { return text(bytes, from, to) }
@@ -145,5 +153,128 @@ public enum INIFile {
     while let first = result.first, first == " " || first == "\t" { result = result.dropFirst() }
     while let last = result.last, last == " " || last == "\t" { result = result.dropLast() }
     return result
+  }
+}
+
+/// Turns scanned lines into sections, keys and values exactly as configparser stores them.
+struct SectionReader {
+  var path: String
+  var sections: [INISection] = []
+  var defaults = INISection(header: "DEFAULT", line: 0)
+  var seen: Set<String> = []
+  /// Where the current key's value lives: a section index, -1 for DEFAULT, nil before any.
+  var current: Int?
+  var valueOpen = false
+
+  init(path: String) { self.path = path }
+
+  /// Starts a section as if its header had been read.
+  mutating func open(header: String, line: Int) {
+    seen.insert(header)
+    sections.append(INISection(header: header, line: line))
+    current = sections.count - 1
+    valueOpen = false
+  }
+
+  /// Takes one line.
+  mutating func read(_ line: INIScanner.Line, _ buffer: UnsafeBufferPointer<UInt8>)
+    throws(INIParseError)
+  {
+    func fail(_ reason: String) -> INIParseError {
+      INIParseError(path: path, line: line.number, reason: reason)
+    }
+    switch line.kind {
+    case .blank:
+      // configparser keeps a blank line inside a value; trailing ones are trimmed at the end.
+      if valueOpen { appendToValue("") }
+    case .comment:
+      break
+    case .continuation:
+      appendToValue(INIFile.text(buffer, line.value.lowerBound, line.value.upperBound))
+    case .header:
+      let name = INIFile.text(buffer, line.name.lowerBound, line.name.upperBound)
+      valueOpen = false
+      if name == "DEFAULT" {
+        current = -1
+        return
+      }
+      guard seen.insert(name).inserted else { throw fail("section [\(name)] appears twice.") }
+      sections.append(INISection(header: name, line: line.number))
+      current = sections.count - 1
+    case .option:
+      guard let index = current else { throw fail("a key stands before any [section].") }
+      let key = INIFile.lowercasedASCII(buffer, line.name.lowerBound, line.name.upperBound)
+      let value = INIFile.text(buffer, line.value.lowerBound, line.value.upperBound)
+      let owner = index < 0 ? defaults : sections[index]
+      if owner.keys.contains(key) { throw fail("key '\(key)' appears twice in [\(owner.header)].") }
+      if index < 0 {
+        defaults.keys.append(key)
+        defaults.values.append(value)
+      } else {
+        sections[index].keys.append(key)
+        sections[index].values.append(value)
+      }
+      valueOpen = true
+    case .invalid:
+      let text = buffer[line.start..<line.end]
+      if text.first(where: { $0 != 32 && $0 != 9 }) == 91 {
+        throw fail("a section header lacks its closing ']' or a name.")
+      }
+      if !line.inSection { throw fail("a key stands before any [section].") }
+      throw fail(
+        text.contains { $0 == 61 || $0 == 58 }
+          ? "a line has a value but no key." : "expected 'key = value', a [section] or a comment.")
+    }
+  }
+
+  mutating func appendToValue(_ line: String) {
+    guard let index = current else { return }
+    if index < 0 {
+      guard !defaults.values.isEmpty else { return }
+      defaults.values[defaults.values.count - 1] += "\n" + line
+    } else {
+      guard !sections[index].values.isEmpty else { return }
+      sections[index].values[sections[index].values.count - 1] += "\n" + line
+    }
+  }
+
+  /// The sections with values finished as configparser finishes them (trailing blank lines
+  /// dropped; a nested block must be `key = value` lines, as botocore parses it), `DEFAULT`'s
+  /// keys added under each section's own when `mergingDefaults`.
+  mutating func finish(mergingDefaults: Bool) throws(INIParseError) -> [INISection] {
+    defaults.values = defaults.values.map(Self.trimmedValue)
+    for index in sections.indices {
+      sections[index].values = sections[index].values.map(Self.trimmedValue)
+      for (key, value) in zip(sections[index].keys, sections[index].values)
+      where !Self.isNestedBlockValid(value) {
+        throw INIParseError(
+          path: path, line: sections[index].line,
+          reason:
+            "the nested block of '\(key)' in [\(sections[index].header)] has a line without '='.")
+      }
+      guard mergingDefaults else { continue }
+      for (key, value) in zip(defaults.keys, defaults.values) where sections[index][key] == nil {
+        sections[index].keys.append(key)
+        sections[index].values.append(value)
+      }
+    }
+    return sections
+  }
+
+  /// A joined value without the trailing blank lines configparser strips.
+  static func trimmedValue(_ value: String) -> String {
+    guard value.hasSuffix("\n") else { return value }
+    var result = Substring(value)
+    while result.last == "\n" { result = result.dropLast() }
+    return String(result)
+  }
+
+  /// Whether a value that starts a nested block (an empty first line) has `=` on every other
+  /// non-blank line, as botocore's `_parse_nested` requires.
+  static func isNestedBlockValid(_ value: String) -> Bool {
+    guard value.hasPrefix("\n") else { return true }
+    return value.split(separator: "\n").allSatisfy { line in
+      line.allSatisfy { $0 == " " || $0 == "\t" } || line.contains("=")
+    }
   }
 }

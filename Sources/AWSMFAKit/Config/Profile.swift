@@ -44,6 +44,16 @@ public struct ResolvedProfile: Sendable, Equatable {
   public var stsRegionalEndpoints: String?
   /// `endpoint_url` of the asked-for profile.
   public var endpointURL: String?
+  /// `endpoint_url` of the `sts` block of the profile's `[services NAME]` section.
+  public var servicesEndpointURL: String?
+  /// `endpoint_url` of the `iam` block of the profile's `[services NAME]` section.
+  public var servicesIAMEndpointURL: String?
+  /// `ignore_configured_endpoint_urls` of the asked-for profile.
+  public var ignoreConfiguredEndpointURLs: String?
+  /// `use_fips_endpoint` of the asked-for profile.
+  public var useFIPSEndpoint: String?
+  /// `use_dualstack_endpoint` of the asked-for profile.
+  public var useDualStackEndpoint: String?
   /// `ServiceEndpoint.cacheScope` of the profile's STS endpoint: part of every cache key, so that
   /// credentials from one endpoint are never served for another.
   public var endpointScope = ""
@@ -74,85 +84,120 @@ public struct ResolvedProfile: Sendable, Equatable {
 }
 
 extension SharedConfig {
-  /// Follows `name`'s `source_profile` chain to the long-term keys, as the AWS CLI does.
+  /// Follows `name`'s `source_profile` chain to long-term keys as botocore's AssumeRoleProvider
+  /// does: the asked-for profile assumes its `role_arn` even when it holds keys; a source profile
+  /// holding keys (`aws_access_key_id` or `aws_secret_access_key`) uses them and its own
+  /// `role_arn` is not followed; a profile may name itself as source when it holds keys.
   public func resolve(_ name: String) throws(ConfigError) -> ResolvedProfile {
-    guard hasProfile(name) else {
+    guard let asked = try settings(name) else {
       throw .unknownProfile(name, configPath: configPath, credentialsPath: credentialsPath)
     }
-    var chain: [String] = []
+    var visited = [name]
     var roles: [RoleHop] = []
     var current = name
+    var profile = asked
     var firstSet: [String: String] = [:]
+    // awsmfa's own keys and the MFA device are looked up along the chain (the AWS CLI has no
+    // such keys; its per-role mfa_serial becomes awsmfa's one MFA session).
     let inherited = [
-      "mfa_serial", "region", "awsmfa_oath_account", "awsmfa_yubikey_serial", "mfa_process",
+      "mfa_serial", "awsmfa_oath_account", "awsmfa_yubikey_serial", "mfa_process",
       "awsmfa_session_duration", "awsmfa_refresh_window",
     ]
     while true {
-      if chain.contains(current) {
-        throw .cycle(chain + [current])
-      }
-      chain.append(current)
       for key in inherited where firstSet[key] == nil {
-        if let value = value(key, profile: current), !value.isEmpty { firstSet[key] = value }
+        if let value = profile[key], !value.isEmpty { firstSet[key] = value }
       }
-      let keys = staticKeys(current)
-      if let roleArn = value("role_arn", profile: current) {
-        if value("credential_source", profile: current) != nil {
-          throw .unsupported(profile: current, key: "credential_source")
-        }
-        if value("web_identity_token_file", profile: current) != nil {
-          throw .unsupported(profile: current, key: "web_identity_token_file")
-        }
-        let duration = try intValue("duration_seconds", profile: current, range: 900...43200)
-        roles.insert(
-          RoleHop(
-            profile: current, roleArn: roleArn,
-            sessionName: value("role_session_name", profile: current),
-            externalId: value("external_id", profile: current), durationSeconds: duration), at: 0)
-        guard let source = value("source_profile", profile: current) else {
-          throw .unsupported(profile: current, key: "role_arn without source_profile")
-        }
-        // botocore allows a profile to name itself as source when it holds keys.
-        if source == current, keys != nil {
-          return try finish(
-            name: name, source: current, keys: keys, roles: roles, firstSet: firstSet)
-        }
-        guard hasProfile(source) else {
-          throw .unknownSourceProfile(profile: current, source: source)
-        }
-        current = source
-        continue
+      let assumesRole =
+        profile["role_arn"] != nil && profile["web_identity_token_file"] == nil
+        && (current == name || !Self.hasStaticKeys(profile))
+      guard assumesRole, let roleArn = profile["role_arn"] else {
+        let keys = try sourceKeys(current, profile)
+        return try finish(
+          name: name, asked: asked, source: current, keys: keys, roles: roles,
+          firstSet: firstSet)
       }
-      return try finish(name: name, source: current, keys: keys, roles: roles, firstSet: firstSet)
+      let source = profile["source_profile"]
+      if profile["credential_source"] != nil {
+        if source != nil {
+          throw .invalidValue(
+            profile: current, key: "credential_source", value: profile["credential_source"] ?? "",
+            expected: "absent when source_profile is set (the AWS CLI refuses both)")
+        }
+        throw .unsupported(profile: current, key: "credential_source")
+      }
+      guard let source else {
+        throw .unsupported(profile: current, key: "role_arn without source_profile")
+      }
+      let duration = try intValue(
+        profile["duration_seconds"], profile: current, key: "duration_seconds", range: 900...43200)
+      roles.insert(
+        RoleHop(
+          profile: current, roleArn: roleArn, sessionName: profile["role_session_name"],
+          externalId: profile["external_id"], durationSeconds: duration), at: 0)
+      guard let next = try settings(source) else {
+        throw .unknownSourceProfile(profile: current, source: source)
+      }
+      if visited.contains(source), source != current || !Self.hasStaticKeys(next) {
+        throw .cycle(visited + [source])
+      }
+      visited.append(source)
+      current = source
+      profile = next
     }
   }
 
-  private func finish(
-    name: String, source: String, keys: StaticKeys?, roles: [RoleHop], firstSet: [String: String]
-  ) throws(ConfigError) -> ResolvedProfile {
-    guard let keys else {
-      if value("credential_process", profile: source) != nil {
-        // Most often `credential_process = awsmfa env …`: following it would run awsmfa again.
-        throw .unsupported(
-          profile: source,
-          key:
-            "credential_process as its source of keys (awsmfa starts from long-term keys; a profile that runs awsmfa cannot also feed it)"
-        )
+  /// Whether botocore counts `profile` as holding static credentials.
+  static func hasStaticKeys(_ profile: ProfileSettings) -> Bool {
+    profile["aws_access_key_id"] != nil || profile["aws_secret_access_key"] != nil
+  }
+
+  /// The long-term keys of `name`, from the first provider botocore would use: its section in
+  /// the credentials file, else its section in the config file; SSO, web identity and
+  /// credential_process sources are refused.
+  func sourceKeys(_ name: String, _ profile: ProfileSettings) throws(ConfigError) -> StaticKeys {
+    if profile["web_identity_token_file"] != nil, profile["role_arn"] != nil {
+      throw .unsupported(profile: name, key: "web_identity_token_file")
+    }
+    if profile["sso_session"] != nil || profile["sso_start_url"] != nil {
+      throw .unsupported(profile: name, key: "IAM Identity Center (SSO) sign-in")
+    }
+    for section in [profile.credentials, profile.config] {
+      guard let section, let id = section["aws_access_key_id"] else { continue }
+      guard let secret = section["aws_secret_access_key"], !id.isEmpty, !secret.isEmpty else {
+        throw .missingCredentials(profile: name, credentialsPath: credentialsPath)
       }
-      throw .missingCredentials(profile: source, credentialsPath: credentialsPath)
+      let token = (section["aws_security_token"] ?? section["aws_session_token"]).flatMap {
+        $0.isEmpty ? nil : $0
+      }
+      if token != nil { throw .temporarySourceCredentials(profile: name) }
+      return StaticKeys(accessKeyId: id, secretAccessKey: secret, sessionToken: token)
     }
-    if keys.sessionToken != nil {
-      throw .temporarySourceCredentials(profile: source)
+    if profile["credential_process"] != nil {
+      // Most often `credential_process = awsmfa env …`: following it would run awsmfa again.
+      throw .unsupported(
+        profile: name,
+        key:
+          "credential_process as its source of keys (awsmfa starts from long-term keys; a profile that runs awsmfa cannot also feed it)"
+      )
     }
+    throw .missingCredentials(profile: name, credentialsPath: credentialsPath)
+  }
+
+  private func finish(
+    name: String, asked: ProfileSettings, source: String, keys: StaticKeys, roles: [RoleHop],
+    firstSet: [String: String]
+  ) throws(ConfigError) -> ResolvedProfile {
     let sessionDuration =
-      try parseInt(
+      try intValue(
         firstSet["awsmfa_session_duration"], profile: name, key: "awsmfa_session_duration",
         range: 900...129600) ?? 43200
     let window =
-      try parseInt(
+      try intValue(
         firstSet["awsmfa_refresh_window"], profile: name, key: "awsmfa_refresh_window",
         range: 0...43200) ?? 600
-    if let region = firstSet["region"], !ServiceEndpoint.isValidRegion(region) {
+    // botocore reads the region of the asked-for profile only, never along source_profile.
+    let region = asked["region"].flatMap { $0.isEmpty ? nil : $0 }
+    if let region, !ServiceEndpoint.isValidRegion(region) {
       // It becomes part of a host name and is exported to the shell: refuse before either.
       throw .invalidValue(
         profile: name, key: "region", value: region,
@@ -160,13 +205,19 @@ extension SharedConfig {
     }
     var resolved = ResolvedProfile(
       name: name, sourceProfile: source, keys: keys, mfaSerial: firstSet["mfa_serial"],
-      roles: roles,
-      region: firstSet["region"], sessionDuration: sessionDuration, refreshWindow: window,
+      roles: roles, region: region, sessionDuration: sessionDuration, refreshWindow: window,
       oathAccount: firstSet["awsmfa_oath_account"],
       yubikeySerial: firstSet["awsmfa_yubikey_serial"],
       mfaProcess: firstSet["mfa_process"],
-      stsRegionalEndpoints: value("sts_regional_endpoints", profile: name),
-      endpointURL: value("endpoint_url", profile: name))
+      stsRegionalEndpoints: asked["sts_regional_endpoints"],
+      endpointURL: asked["endpoint_url"])
+    resolved.ignoreConfiguredEndpointURLs = asked["ignore_configured_endpoint_urls"]
+    resolved.useFIPSEndpoint = asked["use_fips_endpoint"]
+    resolved.useDualStackEndpoint = asked["use_dualstack_endpoint"]
+    if let services = asked["services"], let section = try servicesSection(services) {
+      resolved.servicesEndpointURL = Self.nestedValue(section["sts"], "endpoint_url")
+      resolved.servicesIAMEndpointURL = Self.nestedValue(section["iam"], "endpoint_url")
+    }
     if let environment = endpointEnvironment {
       do {
         resolved.endpointScope =
@@ -179,29 +230,24 @@ extension SharedConfig {
     return resolved
   }
 
-  /// Keys from the credentials file's section, else from the config file's profile.
-  func staticKeys(_ profile: String) -> StaticKeys? {
-    for section in [credentialsSection(profile), configSection(profile)] {
-      guard let section, let id = section["aws_access_key_id"], !id.isEmpty,
-        let secret = section["aws_secret_access_key"], !secret.isEmpty
-      else { continue }
-      let token = section["aws_session_token"].flatMap { $0.isEmpty ? nil : $0 }
-      return StaticKeys(accessKeyId: id, secretAccessKey: secret, sessionToken: token)
+  /// `key`'s value in a nested block (`sts =\n  endpoint_url = …`), as botocore's
+  /// `_parse_nested` reads it: split at the first `=`, both sides stripped.
+  static func nestedValue(_ block: String?, _ key: String) -> String? {
+    guard let block, block.hasPrefix("\n") else { return nil }
+    for line in block.split(separator: "\n") {
+      guard let equals = line.firstIndex(of: "=") else { continue }
+      if INIFile.trimmedSpaces(line[..<equals]) == key {
+        return String(INIFile.trimmedSpaces(line[line.index(after: equals)...]))
+      }
     }
     return nil
   }
 
-  private func intValue(_ key: String, profile: String, range: ClosedRange<Int>) throws(ConfigError)
-    -> Int?
-  {
-    try parseInt(value(key, profile: profile), profile: profile, key: key, range: range)
-  }
-
-  private func parseInt(_ text: String?, profile: String, key: String, range: ClosedRange<Int>)
+  private func intValue(_ text: String?, profile: String, key: String, range: ClosedRange<Int>)
     throws(ConfigError) -> Int?
   {
     guard let text else { return nil }
-    guard let number = Int(text), range.contains(number) else {
+    guard let number = Int(INIFile.trimmedSpaces(Substring(text))), range.contains(number) else {
       throw .invalidValue(
         profile: profile, key: key, value: text,
         expected: "a whole number of seconds from \(range.lowerBound) to \(range.upperBound)")

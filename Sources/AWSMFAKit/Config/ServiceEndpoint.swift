@@ -107,9 +107,10 @@ public struct ServiceEndpoint: Sendable, Equatable {
   public static func resolve(
     service: String, profile: ResolvedProfile?, environment: Environment
   ) throws(EndpointError) -> ServiceEndpoint {
+    // botocore's order: AWS_DEFAULT_REGION, then the profile's region (AWS_REGION is not read).
     let sources: [(String, String?)] = [
-      ("region", profile?.region), ("AWS_REGION", environment.nonEmpty("AWS_REGION")),
       ("AWS_DEFAULT_REGION", environment.nonEmpty("AWS_DEFAULT_REGION")),
+      ("region", profile?.region),
     ]
     let chosen = sources.first { $0.1 != nil }
     let region = chosen?.1
@@ -120,19 +121,21 @@ public struct ServiceEndpoint: Sendable, Equatable {
         problem: "which is not a region name (letters, digits and hyphens)")
     }
     let signingRegion = region ?? "us-east-1"
-    let ignoreConfigured =
-      environment["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"]?.lowercased() == "true"
-    if !ignoreConfigured {
+    let ignoreSetting =
+      environment["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"] ?? profile?.ignoreConfiguredEndpointURLs
+    if ignoreSetting?.lowercased() != "true" {
+      let upper = service.uppercased()
       let candidates: [(String, String?)] = [
-        (
-          "AWS_ENDPOINT_URL_\(service.uppercased())",
-          environment.nonEmpty("AWS_ENDPOINT_URL_\(service.uppercased())")
-        ),
+        ("AWS_ENDPOINT_URL_\(upper)", environment.nonEmpty("AWS_ENDPOINT_URL_\(upper)")),
         ("AWS_ENDPOINT_URL", environment.nonEmpty("AWS_ENDPOINT_URL")),
+        (
+          "the services section's \(service) endpoint_url",
+          service == "iam" ? profile?.servicesIAMEndpointURL : profile?.servicesEndpointURL
+        ),
         ("endpoint_url", profile?.endpointURL),
       ]
       for (source, value) in candidates {
-        guard let value else { continue }
+        guard let value, !value.isEmpty else { continue }
         guard
           let endpoint = ServiceEndpoint(
             url: value, signingRegion: service == "iam" ? "us-east-1" : signingRegion)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import time
 from pathlib import Path
@@ -22,7 +23,7 @@ ODD = ["a b", "we'ird", "glob*?[x]", "dollar$HOME", "semi;colon", "ünï"]
 def completion_env(tmp_path, awsmfa_bin):
     config = tmp_path / "config"
     config.write_text("[default]\nregion = eu-west-1\n[profile prod]\n[profile prod-eu]\n"
-                      + "".join(f"[profile {name}]\n" for name in ODD) + "[sso-session corp]\n")
+                      + "".join(f"[profile {shlex.quote(name)}]\n" for name in ODD) + "[sso-session corp]\n")
     creds = tmp_path / "credentials"
     creds.write_text("[prod]\n[keys-only]\n")
     return dict({k: v for k, v in os.environ.items() if not k.startswith("AWS")},
@@ -41,6 +42,8 @@ def test_files_are_current(shell, awsmfa_bin):
     tree = json.loads(subprocess.run([awsmfa_bin, "--experimental-dump-help"], capture_output=True,
                                      text=True, check=True).stdout)
     for command in tree["command"]["subcommands"]:
+        if command.get("shouldDisplay") is False:
+            continue  # hidden test helpers (__resolve) are not offered
         assert command["commandName"] in printed
         for argument in command.get("arguments", []):
             for name in argument.get("names", []):

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// The one reader of the INI dialect botocore parses: Python's `RawConfigParser` with its
 /// defaults (strict, `=` and `:` delimiters, whole-line `#`/`;` comments, indented continuation
 /// lines, blank lines kept inside values, LF, CRLF and lone CR all ending a line).
@@ -54,10 +58,19 @@ public enum INIScanner {
     var inSection = inSection
     var indentLevel = 0
     let count = bytes.count
+    guard let base = bytes.baseAddress, count > 0 else { return }
+    // Without a CR anywhere, memchr finds each line's end (most files: one vectorised pass).
+    let hasCR = memchr(base, 13, count) != nil
     while start < count {
       number += 1
       var end = start
-      while end < count, bytes[end] != 10, bytes[end] != 13 { end += 1 }
+      if hasCR {
+        while end < count, bytes[end] != 10, bytes[end] != 13 { end += 1 }
+      } else if let found = memchr(base + start, 10, count - start) {
+        end = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+      } else {
+        end = count
+      }
       var next = end
       if next < count {
         next += bytes[next] == 13 && next + 1 < count && bytes[next + 1] == 10 ? 2 : 1
@@ -82,7 +95,8 @@ public enum INIScanner {
         if detail { line.value = first..<trimEnd(bytes, first, end) }
       } else {
         indentLevel = indent
-        let last = trimEnd(bytes, first, end)
+        // Only a line starting with `[` or a detailed scan needs the trimmed end.
+        let last = bytes[first] == 91 || detail ? trimEnd(bytes, first, end) : end
         var close = last - 1
         if bytes[first] == 91 {
           while close > first + 1, bytes[close] != 93 { close -= 1 }

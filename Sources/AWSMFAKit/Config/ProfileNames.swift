@@ -12,7 +12,9 @@ public enum ProfileNames {
     for (path, isConfig) in [(configPath, true), (credentialsPath, false)] {
       guard case .success(let bytes) = FileIO.readBytes(path: path) else { continue }
       let document = INIDocument(bytes: bytes, path: path, isConfig: isConfig, indexed: false)
-      for entry in document.entries where entry.kind == .profile {
+      for position in document.entries.indices {
+        let entry = document.header(at: position)
+        guard entry.kind == .profile else { continue }
         let matches: Bool
         if let text = entry.nameText {
           matches = text.utf8.starts(with: wanted)

@@ -38,29 +38,40 @@ public enum FileIO {
     if Int(stats.st_size) > maxSize {
       return .failure(SystemError(code: EFBIG, message: "it is larger than 16 MiB"))
     }
-    // Size the buffer from fstat (plus one byte to see end of file at once); files that grow
-    // while being read are read to the end all the same.
-    var bytes = [UInt8](repeating: 0, count: max(Int(stats.st_size) + 1, 256))
-    var used = 0
-    while true {
-      if used == bytes.count {
-        guard bytes.count <= maxSize else {
-          return .failure(SystemError(code: EFBIG, message: "it is larger than 16 MiB"))
+    // Size the buffer from fstat (plus one byte to see end of file at once), without zeroing
+    // it first; a file that grows while being read is read to the end all the same.
+    var failure: SystemError?
+    let capacity = max(Int(stats.st_size) + 1, 256)
+    var bytes = [UInt8](unsafeUninitializedCapacity: capacity) {
+      buffer, initialized in
+      initialized = 0
+      guard let base = buffer.baseAddress else { return }
+      while initialized < buffer.count {
+        let count = read(fd, base + initialized, buffer.count - initialized)
+        if count < 0 {
+          if errno == EINTR { continue }
+          failure = .current()
+          return
         }
-        bytes.append(contentsOf: [UInt8](repeating: 0, count: bytes.count))
+        if count == 0 { return }
+        initialized += count
       }
-      let count = bytes.withUnsafeMutableBytes { buffer -> Int in
-        guard let base = buffer.baseAddress else { return 0 }
-        return read(fd, base + used, buffer.count - used)
-      }
+    }
+    if let failure { return .failure(failure) }
+    // The buffer filled up: the file grew. Read the rest in chunks, within the limit.
+    var chunk = [UInt8](repeating: 0, count: bytes.count == capacity ? 65536 : 0)
+    while !chunk.isEmpty {
+      let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
       if count < 0 {
         if errno == EINTR { continue }
         return .failure(.current())
       }
       if count == 0 { break }
-      used += count
+      bytes += chunk[0..<count]
+      guard bytes.count <= maxSize else {
+        return .failure(SystemError(code: EFBIG, message: "it is larger than 16 MiB"))
+      }
     }
-    bytes.removeSubrange(used...)
     return .success(bytes)
   }
 

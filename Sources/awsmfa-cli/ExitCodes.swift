@@ -25,6 +25,8 @@ enum Failure {
       return (config, error.description)
     case let error as UnsafeValueError:
       return (config, error.description)
+    case let error as AWSEndpoints.Unsupported:
+      return (config, error.description)
     case let error as EnrolError:
       return (enrolCode(error), error.description)
     case let error as MFAError:

@@ -37,10 +37,21 @@ struct Resolve: ParsableCommand {
   {
     let profile: ResolvedProfile
     let endpoint: ServiceEndpoint
+    let region: String?
+    var iam = "{\"error\":null}"
     do {
       profile = try config.resolve(name)
+      region = try ServiceEndpoint.effectiveRegion(profile: profile, environment: environment)
       endpoint = try ServiceEndpoint.resolve(
         service: "sts", profile: profile, environment: environment)
+      do {
+        let found = try ServiceEndpoint.resolve(
+          service: "iam", profile: profile, environment: environment)
+        iam =
+          "{\"url\":\(JSONText.quote(found.url)),\"signing_region\":\(JSONText.quote(found.signingRegion))}"
+      } catch {
+        iam = "{\"error\":" + JSONText.quote(Failure.classify(error).message) + "}"
+      }
     } catch {
       return "{\"error\":" + JSONText.quote(Failure.classify(error).message) + "}"
     }
@@ -55,7 +66,8 @@ struct Resolve: ParsableCommand {
       + "\"access_key_id\":\(string(profile.keys.accessKeyId)),"
       + "\"mfa_serial\":\(string(profile.mfaSerial)),"
       + "\"roles\":[\(roles.joined(separator: ","))],"
-      + "\"region\":\(string(profile.region)),"
+      + "\"region\":\(string(region)),\"profile_region\":\(string(profile.region)),"
+      + "\"iam\":\(iam),"
       + "\"sts_endpoint\":\(string(endpoint.url)),"
       + "\"signing_region\":\(string(endpoint.signingRegion))}"
   }

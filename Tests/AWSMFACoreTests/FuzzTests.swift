@@ -67,6 +67,49 @@ struct SeededGenerator: RandomNumberGenerator {
     }
   }
 
+  /// The cached path's header walk (memchr from `[` to `[`, no validation) and the full one
+  /// (line by line, validated, indexed) agree on every profile of every file the full one
+  /// accepts: same names, same resolution or the same error.
+  @Test func fastAndFullLookupsAgree() throws {
+    var rng = SeededGenerator(seed: 20_261_130)
+    let pieces = [
+      "[default]\n", "[profile a]\n", "[profile b]\n", "[ profile c]\n", "[profile \"d e\"]\n",
+      "  [profile a]\n", "[DEFAULT]\n", "[services s]\n", "[profile  a]\n", "[profile a ]\n",
+      "region = eu-west-1\n", "region = us-east-2\n", "source_profile = b\n",
+      "role_arn = arn:aws:iam::1:role/r\n", "aws_access_key_id = AKID\n",
+      "aws_secret_access_key = S\n", "mfa_serial = arn:aws:iam::1:mfa/u\n", "  x = [y]\n",
+      "# [profile b]\n", "\n", "s3 =\n", "sts =\n  endpoint_url = http://127.0.0.1:1\n",
+      "services = s\n", "k = v [profile z]\n", "\r",
+    ]
+    var compared = 0
+    for _ in 0..<3000 {
+      let text = (0..<Int.random(in: 1...14, using: &rng)).map { _ in
+        pieces.randomElement(using: &rng) ?? ""
+      }.joined()
+      let credentials =
+        Bool.random(using: &rng) ? "[b]\naws_access_key_id = X\naws_secret_access_key = Y\n" : ""
+      guard
+        let full = try? SharedConfig(
+          configPath: "c", credentialsPath: "k", configText: text, credentialsText: credentials)
+      else { continue }
+      let fast = try SharedConfig(
+        configPath: "c", credentialsPath: "k", configText: text, credentialsText: credentials,
+        validate: false)
+      #expect(fast.profileNames == full.profileNames, "\(text)")
+      for name in full.profileNames + ["a", "b", "default", "zz"] {
+        let one = Result { try full.resolve(name) }.map(\.roles.count)
+        let other = Result { try fast.resolve(name) }.map(\.roles.count)
+        #expect(String(describing: one) == String(describing: other), "\(name) in \(text)")
+        // Line numbers aside (the cached path does not count lines), the same keys and values.
+        let first = try? full.settings(name).map { [$0.merged.keys, $0.merged.values] }
+        let second = try? fast.settings(name).map { [$0.merged.keys, $0.merged.values] }
+        #expect(first == second, "\(name) in \(text)")
+        compared += 1
+      }
+    }
+    #expect(compared > 1000)
+  }
+
   /// Random and truncated TLV/APDU answers: decoded or refused with an error, never a crash.
   @Test func tlvDecoderSurvivesRandomBytes() {
     var rng = SeededGenerator(seed: 7)

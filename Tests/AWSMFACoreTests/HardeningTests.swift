@@ -46,7 +46,7 @@ import Testing
     config = try makeConfig(
       "[profile base]\nmfa_serial = arn:aws:iam::1:mfa/a\nregion = cn-north-1\n", credentials)
     config.endpointEnvironment = Environment([:])
-    #expect(try config.resolve("base").endpointScope == "amazonaws.com.cn")
+    #expect(try config.resolve("base").endpointScope == "aws-cn")
   }
 
   @Test(arguments: [

@@ -143,9 +143,21 @@ struct INIDocument: Sendable {
       previous = byte
     }
     if previous == 32 { irregular = true }
+    // `[profilex a]` is profile `a` to botocore (the prefix, then shlex): not the plain form.
+    for word in prefixes {
+      let end = header.lowerBound + word.count
+      if end < header.upperBound, buffer[end] != 32,
+        buffer[header.lowerBound..<end].elementsEqual(word)
+      {
+        irregular = true
+      }
+    }
     return Entry(
       hash: hash, start: UInt32(start), line: UInt32(line), irregular: isConfig && irregular)
   }
+
+  /// Header words botocore reads as a prefix: `[profileX NAME]` is a profile too.
+  static let prefixes = [Array("profile".utf8), Array("services".utf8)]
 
   /// The offset of the next `byte` at or after `from`.
   static func find(_ byte: UInt8, in buffer: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {

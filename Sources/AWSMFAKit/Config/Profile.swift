@@ -48,6 +48,9 @@ public struct ResolvedProfile: Sendable, Equatable {
   public var servicesEndpointURL: String?
   /// `endpoint_url` of the `iam` block of the profile's `[services NAME]` section.
   public var servicesIAMEndpointURL: String?
+  /// Why the profile's `services` setting cannot be read (a missing section, a flat value),
+  /// which matters, as for botocore, only when the section is consulted.
+  public var servicesProblem: String?
   /// `ignore_configured_endpoint_urls` of the asked-for profile.
   public var ignoreConfiguredEndpointURLs: String?
   /// `use_fips_endpoint` of the asked-for profile.
@@ -89,7 +92,8 @@ extension SharedConfig {
   /// holding keys (`aws_access_key_id` or `aws_secret_access_key`) uses them and its own
   /// `role_arn` is not followed; a profile may name itself as source when it holds keys.
   public func resolve(_ name: String) throws(ConfigError) -> ResolvedProfile {
-    guard let asked = try settings(name) else {
+    // botocore resolves an empty profile name as `default`: refuse it rather than guess.
+    guard !name.isEmpty, let asked = try settings(name) else {
       throw .unknownProfile(name, configPath: configPath, credentialsPath: credentialsPath)
     }
     var visited = [name]
@@ -97,6 +101,8 @@ extension SharedConfig {
     var current = name
     var profile = asked
     var firstSet: [String: String] = [:]
+    var isAsked = true
+    var minimums: [(profile: String, key: String, value: String?, length: Int)] = []
     // awsmfa's own keys and the MFA device are looked up along the chain (the AWS CLI has no
     // such keys; its per-role mfa_serial becomes awsmfa's one MFA session).
     let inherited = [
@@ -109,9 +115,17 @@ extension SharedConfig {
       }
       let assumesRole =
         profile["role_arn"] != nil && profile["web_identity_token_file"] == nil
-        && (current == name || !Self.hasStaticKeys(profile))
+        && (isAsked || !Self.hasStaticKeys(profile))
       guard assumesRole, let roleArn = profile["role_arn"] else {
         let keys = try sourceKeys(current, profile)
+        for check in minimums.reversed() {
+          guard let value = check.value else { continue }
+          if value.count < check.length || value.hasPrefix("\n") {
+            throw .invalidValue(
+              profile: check.profile, key: check.key, value: value,
+              expected: "at least \(check.length) characters on one line (STS's minimum)")
+          }
+        }
         return try finish(
           name: name, asked: asked, source: current, keys: keys, roles: roles,
           firstSet: firstSet)
@@ -130,9 +144,10 @@ extension SharedConfig {
       }
       let duration = try intValue(
         profile["duration_seconds"], profile: current, key: "duration_seconds", range: 900...43200)
+      let sessionName = profile["role_session_name"].flatMap { $0.isEmpty ? nil : $0 }
       roles.insert(
         RoleHop(
-          profile: current, roleArn: roleArn, sessionName: profile["role_session_name"],
+          profile: current, roleArn: roleArn, sessionName: sessionName,
           externalId: profile["external_id"], durationSeconds: duration), at: 0)
       guard let next = try settings(source) else {
         throw .unknownSourceProfile(profile: current, source: source)
@@ -140,9 +155,17 @@ extension SharedConfig {
       if visited.contains(source), source != current || !Self.hasStaticKeys(next) {
         throw .cycle(visited + [source])
       }
+      // botocore checks each AssumeRole against STS's minimum lengths when it sends it, after
+      // the whole chain was found; each hop's own mfa_serial is part of its call.
+      minimums += [
+        (current, "role_arn", roleArn, 20), (current, "external_id", profile["external_id"], 2),
+        (current, "role_session_name", sessionName, 2),
+        (current, "mfa_serial", profile["mfa_serial"], 9),
+      ]
       visited.append(source)
       current = source
       profile = next
+      isAsked = false
     }
   }
 
@@ -161,7 +184,9 @@ extension SharedConfig {
     if profile["sso_session"] != nil || profile["sso_start_url"] != nil {
       throw .unsupported(profile: name, key: "IAM Identity Center (SSO) sign-in")
     }
-    for section in [profile.credentials, profile.config] {
+    // botocore's provider order: credentials-file keys, credential_process, config-file keys.
+    for (index, section) in [profile.credentials, profile.config].enumerated() {
+      if index == 1, profile["credential_process"] != nil { break }
       guard let section, let id = section["aws_access_key_id"] else { continue }
       guard let secret = section["aws_secret_access_key"], !id.isEmpty, !secret.isEmpty else {
         throw .missingCredentials(profile: name, credentialsPath: credentialsPath)
@@ -195,8 +220,9 @@ extension SharedConfig {
       try intValue(
         firstSet["awsmfa_refresh_window"], profile: name, key: "awsmfa_refresh_window",
         range: 0...43200) ?? 600
-    // botocore reads the region of the asked-for profile only, never along source_profile.
-    let region = asked["region"].flatMap { $0.isEmpty ? nil : $0 }
+    // botocore reads the region of the asked-for profile only, never along source_profile; an
+    // empty one is a region (that names no host), not a missing one.
+    let region = asked["region"]
     if let region, !ServiceEndpoint.isValidRegion(region) {
       // It becomes part of a host name and is exported to the shell: refuse before either.
       throw .invalidValue(
@@ -214,9 +240,20 @@ extension SharedConfig {
     resolved.ignoreConfiguredEndpointURLs = asked["ignore_configured_endpoint_urls"]
     resolved.useFIPSEndpoint = asked["use_fips_endpoint"]
     resolved.useDualStackEndpoint = asked["use_dualstack_endpoint"]
-    if let services = asked["services"], let section = try servicesSection(services) {
-      resolved.servicesEndpointURL = Self.nestedValue(section["sts"], "endpoint_url")
-      resolved.servicesIAMEndpointURL = Self.nestedValue(section["iam"], "endpoint_url")
+    if let services = asked["services"] {
+      if let section = try servicesSection(services) {
+        for (key, value) in [("sts", section["sts"]), ("iam", section["iam"])] {
+          if let value, !value.hasPrefix("\n") {
+            resolved.servicesProblem =
+              "[services \(services)] sets \(key) = \(Quote.human(value)), which must be an indented block (\(key) =, then endpoint_url = …)"
+          }
+        }
+        resolved.servicesEndpointURL = Self.nestedValue(section["sts"], "endpoint_url")
+        resolved.servicesIAMEndpointURL = Self.nestedValue(section["iam"], "endpoint_url")
+      } else {
+        resolved.servicesProblem =
+          "services = \(Quote.human(services)) names a [services …] section that does not exist"
+      }
     }
     if let environment = endpointEnvironment {
       do {

@@ -33,15 +33,6 @@ public struct ServiceEndpoint: Sendable, Equatable {
     self.signingRegion = signingRegion
   }
 
-  /// An AWS endpoint: `https://HOST/`.
-  init(host: String, signingRegion: String) {
-    self.url = "https://\(host)/"
-    self.host = host
-    self.path = "/"
-    self.signingRegion = signingRegion
-    self.isConfigured = false
-  }
-
   /// Whether the URL came from configuration (`endpoint_url`, `AWS_ENDPOINT_URL*`) rather than
   /// AWS's own naming scheme.
   public private(set) var isConfigured = true
@@ -52,12 +43,11 @@ public struct ServiceEndpoint: Sendable, Equatable {
   /// names.
   public var cacheScope: String {
     if isConfigured { return url }
-    // `sts[-fips].REGION.DOMAIN` or `sts.DOMAIN`: the partition's domain is what is left.
-    var labels = host.split(separator: ".").dropFirst()
-    if labels.count >= 3 { labels = labels.dropFirst() }
-    let domain = labels.joined(separator: ".")
-    return domain == "amazonaws.com" ? "" : domain
+    return partition == "aws" ? "" : partition
   }
+
+  /// The AWS partition of a standard endpoint (`aws`, `aws-cn`, `aws-us-gov`, …).
+  public private(set) var partition = "aws"
 
   /// Whether requests travel unencrypted to a host other than this machine (loopback names and
   /// addresses are a local emulator's).
@@ -75,6 +65,24 @@ public struct ServiceEndpoint: Sendable, Equatable {
       return false
     }
     return true
+  }
+
+  /// The region botocore uses: `AWS_DEFAULT_REGION` when set (even empty), else the asked-for
+  /// profile's `region`; nil when neither is set. A value that is not a region name is refused
+  /// here, before it can become part of a host name (`x@evil:1/#` must never connect).
+  public static func effectiveRegion(profile: ResolvedProfile?, environment: Environment)
+    throws(EndpointError) -> String?
+  {
+    let (source, region): (String, String?) =
+      environment["AWS_DEFAULT_REGION"].map { ("AWS_DEFAULT_REGION", $0) }
+      ?? ("region", profile?.region)
+    guard let region else { return nil }
+    guard isValidRegion(region) else {
+      throw EndpointError(
+        source: source, value: region,
+        problem: "which is not a region name (letters, digits and hyphens)")
+    }
+    return region
   }
 
   /// Whether `region` is a region name as botocore accepts one: a DNS label of letters, digits
@@ -95,32 +103,25 @@ public struct ServiceEndpoint: Sendable, Equatable {
     return !digitsOnly
   }
 
-  /// The regions where `AWS_STS_REGIONAL_ENDPOINTS=legacy` still means the global endpoint.
-  static let legacyGlobalRegions: Set<String> = [
-    "ap-northeast-1", "ap-south-1", "ap-southeast-1", "ap-southeast-2", "aws-global",
-    "ca-central-1", "eu-central-1", "eu-north-1", "eu-west-1", "eu-west-2", "eu-west-3",
-    "sa-east-1", "us-east-1", "us-east-2", "us-west-1", "us-west-2",
-  ]
-
-  /// The endpoint for `service` (`sts` or `iam`) with the AWS CLI's precedence: service variable,
-  /// global variable, profile `endpoint_url`, then the standard endpoint.
+  /// The endpoint for `service` (`sts` or `iam`) as botocore finds it: unless
+  /// `ignore_configured_endpoint_urls` (variable, then profile) is true, `AWS_ENDPOINT_URL_STS`,
+  /// `AWS_ENDPOINT_URL`, the `[services]` section's, then the profile's `endpoint_url`; else the
+  /// partition's standard endpoint for the region (`AWS_DEFAULT_REGION`, then the profile's) with
+  /// FIPS, dual-stack and `sts_regional_endpoints` applied (`AWSEndpoints`).
   public static func resolve(
     service: String, profile: ResolvedProfile?, environment: Environment
   ) throws(EndpointError) -> ServiceEndpoint {
-    // botocore's order: AWS_DEFAULT_REGION, then the profile's region (AWS_REGION is not read).
-    let sources: [(String, String?)] = [
-      ("AWS_DEFAULT_REGION", environment.nonEmpty("AWS_DEFAULT_REGION")),
-      ("region", profile?.region),
-    ]
-    let chosen = sources.first { $0.1 != nil }
-    let region = chosen?.1
-    if let chosen, let region, !isValidRegion(region) {
-      // Checked before it can become part of a host name: `x@evil:1/#` must never connect.
-      throw EndpointError(
-        source: chosen.0, value: region,
-        problem: "which is not a region name (letters, digits and hyphens)")
+    let region = try effectiveRegion(profile: profile, environment: environment)
+    if service == "sts" {
+      // botocore checks the setting (case and all) whenever it builds an STS client.
+      let fromVariable = environment["AWS_STS_REGIONAL_ENDPOINTS"]
+      let mode = fromVariable ?? profile?.stsRegionalEndpoints ?? ""
+      if !mode.isEmpty && mode != "regional" && mode != "legacy" {
+        throw EndpointError(
+          source: fromVariable != nil ? "AWS_STS_REGIONAL_ENDPOINTS" : "sts_regional_endpoints",
+          value: mode, problem: "which must be regional or legacy")
+      }
     }
-    let signingRegion = region ?? "us-east-1"
     let ignoreSetting =
       environment["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"] ?? profile?.ignoreConfiguredEndpointURLs
     if ignoreSetting?.lowercased() != "true" {
@@ -134,33 +135,52 @@ public struct ServiceEndpoint: Sendable, Equatable {
         ),
         ("endpoint_url", profile?.endpointURL),
       ]
-      for (source, value) in candidates {
+      for (index, (source, value)) in candidates.enumerated() {
+        if index == 2, let problem = profile?.servicesProblem {
+          // Consulted only now, as botocore consults it: after the two variables.
+          throw EndpointError(source: "the profile", value: "", problem: problem)
+        }
         guard let value, !value.isEmpty else { continue }
-        guard
-          let endpoint = ServiceEndpoint(
-            url: value, signingRegion: service == "iam" ? "us-east-1" : signingRegion)
-        else {
+        guard let region else {
+          // botocore takes no signing region from endpoint data for a configured URL.
+          throw EndpointError(
+            source: source, value: value,
+            problem: "but no region is set to sign for it (AWS_DEFAULT_REGION or region)")
+        }
+        guard let endpoint = ServiceEndpoint(url: value, signingRegion: region) else {
           throw EndpointError(
             source: source, value: value, problem: "which is not an http:// or https:// URL")
         }
         return endpoint
       }
     }
-    let suffix = signingRegion.hasPrefix("cn-") ? "amazonaws.com.cn" : "amazonaws.com"
-    if service == "iam" {
-      let host =
-        signingRegion.hasPrefix("cn-") ? "iam.cn-north-1.amazonaws.com.cn" : "iam.amazonaws.com"
-      return ServiceEndpoint(
-        host: host, signingRegion: signingRegion.hasPrefix("cn-") ? "cn-north-1" : "us-east-1")
+    // botocore's settings: the variable when set (even empty), else the profile's key.
+    func flag(_ variable: String, _ key: String?) -> Bool {
+      (environment[variable] ?? key)?.lowercased() == "true"
     }
-    let mode =
-      (environment.nonEmpty("AWS_STS_REGIONAL_ENDPOINTS") ?? profile?.stsRegionalEndpoints
-      ?? "regional")
-      .lowercased()
-    if region == nil || (mode == "legacy" && legacyGlobalRegions.contains(signingRegion)) {
-      return ServiceEndpoint(host: "sts.amazonaws.com", signingRegion: "us-east-1")
+    let fips = flag("AWS_USE_FIPS_ENDPOINT", profile?.useFIPSEndpoint)
+    let dualStack = flag("AWS_USE_DUALSTACK_ENDPOINT", profile?.useDualStackEndpoint)
+    let found: (url: String, signingRegion: String)
+    do throws(AWSEndpoints.Unsupported) {
+      if service == "iam" {
+        found = try AWSEndpoints.iam(region: region, fips: fips, dualStack: dualStack)
+      } else {
+        let mode = environment["AWS_STS_REGIONAL_ENDPOINTS"] ?? profile?.stsRegionalEndpoints
+        found = try AWSEndpoints.sts(
+          region: region, fips: fips, dualStack: dualStack, legacyGlobal: mode == "legacy")
+      }
+    } catch {
+      throw EndpointError(
+        source: "the endpoint settings", value: region ?? "(no region)",
+        problem: error.description)
     }
-    return ServiceEndpoint(host: "sts.\(signingRegion).\(suffix)", signingRegion: signingRegion)
+    guard var endpoint = ServiceEndpoint(url: found.url, signingRegion: found.signingRegion) else {
+      throw EndpointError(
+        source: "the endpoint table", value: found.url, problem: "which is not a URL")
+    }
+    endpoint.isConfigured = false
+    endpoint.partition = Partition.forRegion(found.signingRegion).id
+    return endpoint
   }
 }
 
@@ -175,6 +195,7 @@ public struct EndpointError: Error, Sendable, Equatable, CustomStringConvertible
     self.problem = problem
   }
   public var description: String {
-    "\(source) is \(Quote.human(value)), \(problem)."
+    value.isEmpty && source == "the profile"
+      ? "The profile's \(problem)." : "\(source) is \(Quote.human(value)), \(problem)."
   }
 }

@@ -67,13 +67,13 @@ public struct SharedConfig: Sendable {
   /// `AWS_SHARED_CREDENTIALS_FILE` (variables and `~` expanded), else under `~/.aws`.
   public static func paths(environment: Environment) -> (config: String, credentials: String) {
     let home = environment.home
+    // Set but empty names no file at all, as for botocore.
     let config =
-      environment.nonEmpty("AWS_CONFIG_FILE").map { expandPath($0, environment: environment) }
+      environment["AWS_CONFIG_FILE"].map { expandPath($0, environment: environment) }
       ?? home + "/.aws/config"
     let credentials =
-      environment.nonEmpty("AWS_SHARED_CREDENTIALS_FILE").map {
-        expandPath($0, environment: environment)
-      } ?? home + "/.aws/credentials"
+      environment["AWS_SHARED_CREDENTIALS_FILE"].map { expandPath($0, environment: environment) }
+      ?? home + "/.aws/credentials"
     return (config, credentials)
   }
 
@@ -114,6 +114,7 @@ public struct SharedConfig: Sendable {
   }
 
   static func readFile(_ path: String) throws(ConfigError) -> [UInt8] {
+    guard !path.isEmpty else { return [] }
     switch FileIO.readBytes(path: path) {
     case .success(let value): return value
     case .failure(let error):

@@ -39,7 +39,7 @@ _awsmfa_table() {
     env) words='-f --format --duration --refresh --code -v --verbose --debug --version -h --help' valued='-f --format --duration --code' profile=1 sub='' ;;
     unset) words='-f --format --version -h --help' valued='-f --format' profile=0 sub='' ;;
     code) words='--version -h --help' valued='' profile=1 sub='' ;;
-    exec) words='--nest --refresh -v --verbose --version -h --help' valued='' profile=1 sub='' ;;
+    exec) words='--nest --refresh -v --verbose --code --version -h --help' valued='--code' profile=1 sub='' ;;
     list) words='--json --version -h --help' valued='' profile=0 sub='' ;;
     clear) words='--all --version -h --help' valued='' profile=2 sub='' ;;
     hook) words='--version -h --help bash zsh fish' valued='' profile=0 sub='' ;;

@@ -60,7 +60,7 @@ public enum FastPath {
     else { return nil }
     let exports = Exports(
       credentials: credentials, profile: profile.name, region: profile.region,
-      refreshWindow: profile.refreshWindow)
+      refreshWindow: profile.refreshWindow, environment: environment)
     // A value that cannot be rendered goes to the full CLI, which reports it.
     return try? ShellRenderer.render(
       exports, format: request.format ?? .default(environment: environment))

@@ -64,7 +64,7 @@ struct Env: AsyncParsableCommand {
         for: profile, options: .init(refresh: refresh, duration: duration))
       let exports = Exports(
         credentials: credentials, profile: profile.name, region: profile.region,
-        refreshWindow: profile.refreshWindow)
+        refreshWindow: profile.refreshWindow, environment: environment)
       output = try ShellRenderer.render(
         exports, format: format ?? .default(environment: environment))
     } catch {
@@ -93,6 +93,10 @@ struct Unset: ParsableCommand {
   var format: OutputFormat?
 
   func run() {
-    Stdout.write(ShellRenderer.renderUnset(format: format ?? .default(environment: .current())))
+    let environment = Environment.current()
+    Stdout.write(
+      ShellRenderer.renderUnset(
+        format: format ?? .default(environment: environment),
+        removal: Removal(environment: environment)))
   }
 }

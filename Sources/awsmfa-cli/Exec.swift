@@ -7,9 +7,10 @@ import Foundation
 struct Exec: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Run COMMAND with PROFILE's credentials in its environment (execve, no shell).",
-    usage: "awsmfa exec [--nest] [--refresh] [--verbose] PROFILE [--] COMMAND [ARG…]",
+    usage:
+      "awsmfa exec [--nest] [--refresh] [--code CODE] [--verbose] PROFILE [OPTIONS…] [--] COMMAND [ARG…]",
     discussion:
-      "Options go before PROFILE; everything after it belongs to COMMAND. COMMAND's exit status is awsmfa's; signals reach it directly."
+      "Options go before PROFILE, or between PROFILE and `--`; everything after `--` (or, without it, after PROFILE) belongs to COMMAND. COMMAND's exit status is awsmfa's; signals reach it directly."
   )
 
   @Argument(help: "The profile in the AWS config files.")
@@ -27,12 +28,63 @@ struct Exec: AsyncParsableCommand {
   @Flag(name: [.short, .long], help: "Explain on stderr what is cached, fetched and capped.")
   var verbose = false
 
+  @Option(help: "Use this MFA code instead of the YubiKey, mfa_process or a prompt.")
+  var code: String?
+
   func run() async throws {
     disableCoreDumps()
-    let words = command.first == "--" ? Array(command.dropFirst()) : command
-    guard let program = words.first else {
-      throw ValidationError("Missing COMMAND: awsmfa exec PROFILE -- COMMAND…")
+    var options = self
+    let words: [String]
+    if command.first == "--" {
+      words = Array(command.dropFirst())
+    } else if let first = command.first, first.hasPrefix("-") {
+      // `exec PROFILE --refresh -- COMMAND`: what stands between PROFILE and `--` is awsmfa's.
+      guard let separator = command.firstIndex(of: "--") else {
+        Stderr.line(
+          "awsmfa: options after PROFILE need `--` before COMMAND: awsmfa exec \(Quote.human(profile)) \(first) -- COMMAND…"
+        )
+        throw ExitCode(Failure.usage)
+      }
+      try options.take(Array(command[..<separator]))
+      words = Array(command[(separator + 1)...])
+    } else {
+      words = command
     }
+    guard let program = words.first else {
+      Stderr.line(
+        "awsmfa: exec needs a COMMAND to run: awsmfa exec \(Quote.human(profile)) -- COMMAND…")
+      throw ExitCode(Failure.usage)
+    }
+    try await options.execute(program: program, words: words)
+  }
+
+  /// Applies exec's own options given after PROFILE.
+  mutating func take(_ words: [String]) throws {
+    var rest = words[...]
+    while let word = rest.popFirst() {
+      switch word {
+      case "--nest": nest = true
+      case "--refresh": refresh = true
+      case "-v", "--verbose": verbose = true
+      case "--code":
+        guard let value = rest.popFirst() else {
+          Stderr.line("awsmfa: --code needs a value.")
+          throw ExitCode(Failure.usage)
+        }
+        code = value
+      default:
+        if word.hasPrefix("--code=") {
+          code = String(word.dropFirst(7))
+        } else {
+          Stderr.line(
+            "awsmfa: exec does not know the option \(Quote.human(word)); put COMMAND after `--`.")
+          throw ExitCode(Failure.usage)
+        }
+      }
+    }
+  }
+
+  func execute(program: String, words: [String]) async throws {
     let environment = Environment.current()
     if let outer = environment.nonEmpty("AWSMFA_EXEC"), outer != profile, !nest {
       Stderr.line(
@@ -44,18 +96,18 @@ struct Exec: AsyncParsableCommand {
     do {
       let resolved = try SharedConfig.load(environment: environment).resolve(profile)
       let context = try RunContext(
-        profile: resolved, environment: environment, verbose: verbose, code: nil)
+        profile: resolved, environment: environment, verbose: verbose, code: code)
       defer { context.close() }
       let credentials = try await context.service.credentials(
         for: resolved, options: .init(refresh: refresh))
       exports = Exports(
         credentials: credentials, profile: resolved.name, region: resolved.region,
-        refreshWindow: resolved.refreshWindow)
+        refreshWindow: resolved.refreshWindow, environment: environment)
     } catch {
       Failure.exit(with: error)
     }
     // The new program inherits this process's environment: change it in place, then execvp.
-    unsetenv("AWS_PROFILE")
+    for name in exports.removed { unsetenv(name) }
     exports.forEachVariable { setenv($0, $1, 1) }
     setenv("AWSMFA_EXEC", profile, 1)
     let argv = words.map { strdup($0) } + [nil]

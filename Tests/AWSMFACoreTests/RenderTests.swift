@@ -24,7 +24,34 @@ import Testing
   @Test func unsetRemovesEveryExportedName() {
     let exports = Exports(credentials: credentials, profile: "p", region: "r", refreshWindow: 600)
     #expect(Set(exports.variables.map(\.0)).isSubset(of: Set(Exports.allNames)))
-    #expect(ShellRenderer.renderUnset(format: .bash).contains("unset AWSMFA_REFRESH_WINDOW;\n"))
+    let after = Environment(["AWSMFA_PROFILE": "p", "AWS_ACCESS_KEY_ID": "x"])
+    let text = ShellRenderer.renderUnset(format: .bash, removal: Removal(environment: after))
+    #expect(text.hasPrefix("unset AWS_ACCESS_KEY_ID "))
+    #expect(text.contains(" AWSMFA_REFRESH_WINDOW"))
+  }
+
+  @Test func switchingProfilesRemovesOnlyWhatAwsmfaSet() throws {
+    // After `env a` (region eu-west-1) with the user's AWS_PROFILE=mine: `env b` (no region)
+    // clears awsmfa's region and remembers mine; `unset` brings mine back.
+    let shell = Environment([
+      "AWSMFA_REGION": "eu-west-1", "AWS_REGION": "eu-west-1", "AWS_DEFAULT_REGION": "eu-west-1",
+      "AWSMFA_PREVIOUS_PROFILE": "mine", "AWSMFA_PROFILE": "a",
+    ])
+    let exports = Exports(
+      credentials: credentials, profile: "b", region: nil, refreshWindow: 600, environment: shell)
+    let text = try ShellRenderer.render(exports, format: .bash)
+    #expect(text.hasPrefix("unset AWS_PROFILE AWS_REGION AWS_DEFAULT_REGION AWSMFA_REGION;\n"))
+    #expect(text.contains("export AWSMFA_PREVIOUS_PROFILE='mine';\n"))
+    // The user's own region (not awsmfa's) stays.
+    let own = Environment(["AWSMFA_REGION": "eu-west-1", "AWS_REGION": "us-east-2"])
+    let kept = Exports(
+      credentials: credentials, profile: "b", region: nil, refreshWindow: 600, environment: own)
+    #expect(kept.removed == ["AWS_PROFILE"])
+    let removal = Removal(environment: own)
+    #expect(!removal.names.contains("AWS_REGION"))
+    let back = ShellRenderer.renderUnset(format: .fish, removal: Removal(environment: shell))
+    #expect(back.hasSuffix("set -gx AWS_PROFILE 'mine';\n"))
+    #expect(back.contains("set -e AWS_REGION; or true;\n"))
   }
 
   @Test func fishEscapesBackslashAndQuote() throws {

@@ -1,16 +1,44 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// The syntaxes `env` and `unset` can print.
 public enum OutputFormat: String, Sendable, CaseIterable {
   case bash, zsh, fish, json, dotenv
 
-  /// The format for the user's login shell: fish for fish, else POSIX (bash/zsh).
-  public static func `default`(environment: Environment) -> OutputFormat {
+  /// The format for the shell that will read the output: the parent process's (`eval "$(…)"`
+  /// in bash or a `#!/bin/sh` script, `| source` in fish, direnv's bash), else the login shell
+  /// (`$SHELL`) when the parent is no shell (`env`, `sudo`, an editor). fish only for fish, zsh
+  /// for zsh, POSIX for every other shell.
+  public static func `default`(environment: Environment, parent: String? = parentCommand())
+    -> OutputFormat
+  {
+    if let parent, let format = format(forShell: parent) { return format }
     let shell = environment["SHELL"] ?? ""
     let name = shell.split(separator: "/").last.map(String.init) ?? ""
-    switch name {
+    return format(forShell: name) ?? .bash
+  }
+
+  /// The format for a shell named `name` (a command name, `-bash` for a login shell), or nil
+  /// when `name` is not a shell awsmfa knows.
+  static func format(forShell name: String) -> OutputFormat? {
+    let bare = name.hasPrefix("-") ? String(name.dropFirst()) : name
+    switch bare {
     case "fish": return .fish
     case "zsh": return .zsh
-    default: return .bash
+    case "bash", "sh", "dash", "ash", "ksh", "mksh", "busybox", "posh", "yash", "direnv":
+      return .bash
+    default: return nil
     }
+  }
+
+  /// The parent process's command name (`/proc/PPID/comm`), or nil.
+  public static func parentCommand() -> String? {
+    guard case .success(let bytes) = FileIO.readBytes(path: "/proc/\(getppid())/comm") else {
+      return nil
+    }
+    let name = String(decoding: bytes, as: UTF8.self)
+    return name.hasSuffix("\n") ? String(name.dropLast()) : name
   }
 }
 
@@ -21,6 +49,12 @@ public struct Exports: Sendable, Equatable {
   public var region: String?
   /// The profile's `awsmfa_refresh_window`, exported so a prompt hook knows when to refresh.
   public var refreshWindow: Int?
+  /// The `AWS_PROFILE` the user had before `env` removed it, kept in `AWSMFA_PREVIOUS_PROFILE`
+  /// so that `unset` can put it back.
+  public var previousProfile: String?
+  /// The region variables hold the region an earlier `env` set (`AWSMFA_REGION`) and this
+  /// profile names none: they go, so that no region leaks from one profile to the next.
+  public var clearsRegion = false
 
   public init(
     credentials: SessionCredentials, profile: String, region: String?, refreshWindow: Int? = nil
@@ -29,6 +63,24 @@ public struct Exports: Sendable, Equatable {
     self.profile = profile
     self.region = region
     self.refreshWindow = refreshWindow
+  }
+
+  /// Exports for a shell whose variables are `environment`: what an earlier `env` set is
+  /// recognised by awsmfa's own markers, and what the user set is kept or remembered.
+  public init(
+    credentials: SessionCredentials, profile: String, region: String?, refreshWindow: Int?,
+    environment: Environment
+  ) {
+    self.init(
+      credentials: credentials, profile: profile, region: region, refreshWindow: refreshWindow)
+    // An AWS_PROFILE set now is the user's (env removes it); else keep the one remembered.
+    previousProfile =
+      environment.nonEmpty("AWS_PROFILE") ?? environment.nonEmpty("AWSMFA_PREVIOUS_PROFILE")
+    if region == nil || region?.isEmpty == true, let ours = environment.nonEmpty("AWSMFA_REGION"),
+      environment["AWS_REGION"] == ours || environment["AWS_DEFAULT_REGION"] == ours
+    {
+      clearsRegion = true
+    }
   }
 
   /// Calls `body` with every variable `env` sets, in order (a closure, not an array of tuples:
@@ -41,10 +93,18 @@ public struct Exports: Sendable, Equatable {
     if let region, !region.isEmpty {
       body("AWS_REGION", region)
       body("AWS_DEFAULT_REGION", region)
+      body("AWSMFA_REGION", region)
     }
     body("AWSMFA_PROFILE", profile)
     body("AWSMFA_EXPIRES", String(credentials.expiration))
     if let refreshWindow { body("AWSMFA_REFRESH_WINDOW", String(refreshWindow)) }
+    if let previousProfile { body("AWSMFA_PREVIOUS_PROFILE", previousProfile) }
+  }
+
+  /// The variables `env` removes before it sets its own.
+  public var removed: [String] {
+    clearsRegion
+      ? ["AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION", "AWSMFA_REGION"] : ["AWS_PROFILE"]
   }
 
   /// Every variable `env` sets, in order.
@@ -54,11 +114,39 @@ public struct Exports: Sendable, Equatable {
     return list
   }
 
-  /// Every variable `unset` removes.
+  /// Every variable `unset` may remove.
   public static let allNames = [
     "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CREDENTIAL_EXPIRATION",
     "AWS_REGION", "AWS_DEFAULT_REGION", "AWSMFA_PROFILE", "AWSMFA_EXPIRES", "AWSMFA_REFRESH_WINDOW",
+    "AWSMFA_REGION", "AWSMFA_PREVIOUS_PROFILE",
   ]
+}
+
+/// What `unset` does in a shell whose variables are `environment`: it removes only what awsmfa
+/// set (the credentials when `AWSMFA_PROFILE` says an `env` ran, the region variables while they
+/// hold awsmfa's region) and puts back the `AWS_PROFILE` that `env` removed.
+public struct Removal: Sendable, Equatable {
+  public var names: [String]
+  public var restoredProfile: String?
+
+  public init(environment: Environment) {
+    var names: [String] = []
+    if environment["AWSMFA_PROFILE"] != nil {
+      names += ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"]
+      names.append("AWS_CREDENTIAL_EXPIRATION")
+    }
+    if let ours = environment.nonEmpty("AWSMFA_REGION") {
+      for name in ["AWS_REGION", "AWS_DEFAULT_REGION"] where environment[name] == ours {
+        names.append(name)
+      }
+    }
+    names += [
+      "AWSMFA_PROFILE", "AWSMFA_EXPIRES", "AWSMFA_REFRESH_WINDOW", "AWSMFA_REGION",
+      "AWSMFA_PREVIOUS_PROFILE",
+    ]
+    self.names = names
+    restoredProfile = environment.nonEmpty("AWSMFA_PREVIOUS_PROFILE")
+  }
 }
 
 /// A value that cannot be written safely in the chosen syntax (a control character anywhere; a
@@ -95,10 +183,12 @@ public enum ShellRenderer {
     var out = ""
     switch format {
     case .bash, .zsh:
-      out = "unset AWS_PROFILE;\n"
+      out = "unset " + exports.removed.joined(separator: " ") + ";\n"
       exports.forEachVariable { out += "export " + $0 + "=" + ShellQuote.posix($1) + ";\n" }
     case .fish:
-      out = "set -e AWS_PROFILE;\n"
+      // fish's `set` keeps the previous status, and `set -e` of an unset variable is 4: the
+      // `or true` makes `… | source; and …` see 0.
+      for name in exports.removed { out += "set -e " + name + "; or true;\n" }
       exports.forEachVariable { out += "set -gx " + $0 + " " + ShellQuote.fish($1) + ";\n" }
     case .dotenv:
       exports.forEachVariable { out += $0 + "=" + ShellQuote.dotenv($1) + "\n" }
@@ -125,12 +215,20 @@ public enum ShellRenderer {
     return true
   }
 
-  /// The text `unset` prints.
-  public static func renderUnset(format: OutputFormat) -> String {
+  /// The text `unset` prints for `removal`.
+  public static func renderUnset(format: OutputFormat, removal: Removal) -> String {
+    // The remembered name is the user's own text: put back only what reads back as itself.
+    let restore = removal.restoredProfile.flatMap { isSafe($0, for: format) ? $0 : nil }
     switch format {
-    case .bash, .zsh: return Exports.allNames.map { "unset \($0);\n" }.joined()
-    case .fish: return Exports.allNames.map { "set -e \($0);\n" }.joined()
-    case .dotenv: return Exports.allNames.map { "\($0)=\n" }.joined()
+    case .bash, .zsh:
+      return "unset " + removal.names.joined(separator: " ") + ";\n"
+        + (restore.map { "export AWS_PROFILE=" + ShellQuote.posix($0) + ";\n" } ?? "")
+    case .fish:
+      return removal.names.map { "set -e \($0); or true;\n" }.joined()
+        + (restore.map { "set -gx AWS_PROFILE " + ShellQuote.fish($0) + ";\n" } ?? "")
+    case .dotenv:
+      return removal.names.map { "\($0)=\n" }.joined()
+        + (restore.map { "AWS_PROFILE=" + ShellQuote.dotenv($0) + "\n" } ?? "")
     case .json: return "{}\n"
     }
   }

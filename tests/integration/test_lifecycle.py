@@ -1,0 +1,112 @@
+"""The session lifecycle where users meet it (issue 12, the parts built so far): the default format
+follows the shell that reads it, fish's `| source` ends with status 0, and `exec` takes --code,
+options after PROFILE and says what is missing."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+
+def shell_run(argv: list[str], env: dict, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=timeout,
+                          start_new_session=True)
+
+
+@pytest.mark.parametrize("reader", ["sh", "dash", "bash"])
+def test_a_fish_users_posix_script_gets_posix_text(reader, sts, aws_home, awsmfa_bin, keyring_name):
+    """A fish login shell ($SHELL) must not make `eval "$(awsmfa env P)"` in a sh script fail."""
+    assert shutil.which(reader)
+    env = dict(aws_home, AWSMFA_KEYRING=keyring_name, SHELL="/usr/bin/fish")
+    code = sts.totp()
+    done = shell_run([reader, "-c", f'eval "$({awsmfa_bin} env base --code {code})" && '
+                                    'printf "%s" "$AWS_ACCESS_KEY_ID"'], env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("ASIA")
+    # And fish itself still gets fish from the same call, whatever $SHELL says.
+    fish = shell_run(["fish", "--no-config", "-c",
+                      f"{awsmfa_bin} env base | source; and printf %s $AWS_ACCESS_KEY_ID"],
+                     dict(env, SHELL="/bin/bash"))
+    assert fish.returncode == 0, fish.stderr
+    assert fish.stdout.startswith("ASIA")
+
+
+def test_direnv_style_bash_gets_posix_even_for_a_fish_user(sts, aws_home, awsmfa_bin, keyring_name, run):
+    run("env", "base", "--code", sts.totp(), "--format", "json")
+    env = dict(aws_home, AWSMFA_KEYRING=keyring_name, SHELL="/usr/bin/fish")
+    # direnv evaluates .envrc with bash: the parent of awsmfa is bash.
+    done = shell_run(["bash", "-c", f"out=$({awsmfa_bin} env base); printf '%s' \"$out\""], env)
+    assert done.returncode == 0 and done.stdout.startswith("unset AWS_PROFILE;"), done.stdout
+
+
+@pytest.mark.parametrize("aws_profile", [None, "someone"])
+def test_fish_source_ends_with_status_zero(aws_profile, sts, aws_home, awsmfa_bin, keyring_name, run):
+    run("env", "base", "--code", sts.totp(), "--format", "json")
+    env = dict(aws_home, AWSMFA_KEYRING=keyring_name)
+    env.pop("AWS_PROFILE", None)
+    if aws_profile:
+        env["AWS_PROFILE"] = aws_profile
+    done = shell_run(["fish", "--no-config", "-c",
+                      f"{awsmfa_bin} env base --format fish | source; and echo sourced; "
+                      f"{awsmfa_bin} unset --format fish | source; and echo removed"], env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["sourced", "removed"]
+
+
+def test_exec_takes_a_code_and_options_after_the_profile(run, sts):
+    done = run("exec", "base", "--code", sts.totp(), "--", "sh", "-c", 'printf %s "$AWS_ACCESS_KEY_ID"')
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("ASIA")
+    # Options between PROFILE and `--` are awsmfa's; a COMMAND may have its own `--` later.
+    again = run("exec", "base", "--refresh", "--code", sts.totp(step_offset=1), "--", "sh", "-c",
+                'printf %s "$AWS_ACCESS_KEY_ID"')
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.startswith("ASIA") and again.stdout != done.stdout
+    plain = run("exec", "base", "printf", "%s", "--", "x")
+    assert plain.returncode == 0 and plain.stdout == "--x"
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["exec", "base"], "needs a COMMAND"),
+    (["exec", "base", "--"], "needs a COMMAND"),
+    (["exec", "base", "--refresh", "true"], "need `--` before COMMAND"),
+    (["exec", "base", "--bogus", "--", "true"], "does not know the option"),
+])
+def test_exec_says_what_is_missing(args, fragment, run, sts):
+    done = run(*args)
+    assert done.returncode == 64, done.stderr
+    assert done.stdout == ""
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1 and fragment in lines[0], done.stderr
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_switching_profiles_never_leaks_and_unset_restores(shell, sts, aws_home, awsmfa_bin, keyring_name, run):
+    """env a (a region) then env b (none): awsmfa's region goes, the user's never would; unset
+    puts back the AWS_PROFILE the first env removed and leaves the user's own region alone."""
+    with open(aws_home["AWS_CONFIG_FILE"], "a") as f:
+        f.write(f"\n[profile noregion]\nrole_arn = {sts.role_arn}\nsource_profile = base\n")
+    run("env", "base", "--code", sts.totp(), "--format", "json")
+    env = {k: v for k, v in aws_home.items() if k not in ("AWS_REGION", "AWS_DEFAULT_REGION")}
+    env.update(AWSMFA_KEYRING=keyring_name, AWS_PROFILE="mine", AWS_DEFAULT_REGION=sts.region)
+    fmt = "fish" if shell == "fish" else "bash"
+    def use(what: str) -> str:
+        if shell == "fish":
+            return f"{awsmfa_bin} {what} --format fish | source"
+        return f'eval "$({awsmfa_bin} {what} --format {fmt})"'
+    show = ("printf '%s|%s|%s|%s\\n' \"$AWS_PROFILE\" \"$AWS_REGION\" \"$AWSMFA_PROFILE\" \"$AWS_ACCESS_KEY_ID\"")
+    if shell == "fish":
+        show = ("printf '%s|%s|%s|%s\\n' \"$AWS_PROFILE\" \"$AWS_REGION\" \"$AWSMFA_PROFILE\" "
+                "\"$AWS_ACCESS_KEY_ID\"")
+    script = "; ".join([use("env base"), show, use("env noregion"), show, use("unset"), show])
+    argv = {"bash": ["bash", "--norc", "-c"], "zsh": ["zsh", "-f", "-c"], "fish": ["fish", "--no-config", "-c"]}
+    done = shell_run(argv[shell] + [script], env)
+    assert done.returncode == 0, done.stderr
+    first, second, third = done.stdout.splitlines()
+    profile, region, active, key = first.split("|")
+    assert (profile, region, active) == ("", sts.region, "base") and key.startswith("ASIA")
+    profile, region, active, key = second.split("|")
+    assert (profile, region, active) == ("", "", "noregion"), second
+    profile, region, active, key = third.split("|")
+    assert (profile, region, active, key) == ("mine", "", "", ""), third

@@ -14,6 +14,8 @@ public enum FastCode {
       let config = try? SharedConfig.load(environment: environment, validate: false),
       let profile = try? config.resolve(arguments[1]),
       profile.mfaSerial != nil || profile.oathAccount != nil,
+      // mfa_process comes first, as for `env`: the full CLI runs it.
+      profile.mfaProcess == nil,
       let directory = try? PCSCContext()
     else { return nil }
     let locator = KeyLocator(

@@ -3,8 +3,9 @@ import AWSMFAKit
 import ArgumentParser
 import Foundation
 
-/// `awsmfa code PROFILE`: the TOTP code of the profile's MFA device, from the YubiKey.
-struct Code: ParsableCommand {
+/// `awsmfa code PROFILE`: the TOTP code of the profile's MFA device, from the source `env` would
+/// use: its `mfa_process`, else the YubiKey holding the account, else a prompt on the terminal.
+struct Code: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Print the current MFA code for PROFILE's device (for console sign-in).",
     discussion:
@@ -13,7 +14,7 @@ struct Code: ParsableCommand {
   @Argument(help: "The profile in the AWS config files.")
   var profile: String
 
-  func run() {
+  func run() async {
     disableCoreDumps()
     let environment = Environment.current()
     let output: String
@@ -24,14 +25,27 @@ struct Code: ParsableCommand {
           "Profile \(Quote.human(profile.name)) has neither mfa_serial nor awsmfa_oath_account.")
       }
       let peers = RunContext.yubiKeyPeers()
-      let key: OATHKey
-      switch try YubiKeyCodeSource.locate(profile: profile, peers: peers) {
-      case .found(let found): key = found
-      case .absent(let why): throw why
+      let source = try RunContext.codeSource(for: profile, code: nil)
+      if source is YubiKeyCodeSource {
+        let key: OATHKey
+        switch try YubiKeyCodeSource.locate(profile: profile, peers: peers) {
+        case .found(let found): key = found
+        case .absent(let why): throw why
+        }
+        output = try key.consoleCode(
+          mfaSerial: profile.mfaSerial, now: epochNow(), store: peers.store, cue: peers.cue,
+          notice: { Stderr.line($0) })
+      } else {
+        // mfa_process or the terminal: the code of the current step, which `env` will then not
+        // send again (the step is recorded as used).
+        let device = profile.mfaSerial ?? profile.oathAccount ?? "-"
+        let step = epochNow() / 30
+        output = try await source.code(device: device, profile: profile, step: step)
+        if let serial = profile.mfaSerial {
+          CacheGuard(store: peers.store, warn: { Stderr.line($0) })
+            .recordStep(step, device: serial, now: epochNow())
+        }
       }
-      output = try key.consoleCode(
-        mfaSerial: profile.mfaSerial, now: epochNow(), store: peers.store, cue: peers.cue,
-        notice: { Stderr.line($0) })
     } catch let error as ValidationError {
       Stderr.line("awsmfa: " + error.message)
       Foundation.exit(Failure.config)

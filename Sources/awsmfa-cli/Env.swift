@@ -27,8 +27,14 @@ struct Env: AsyncParsableCommand {
   )
   var duration: Int?
 
-  @Flag(help: "Fetch new credentials even if cached ones are fresh.")
+  @Flag(
+    help:
+      "Fetch new credentials even if cached ones are fresh (a role profile's come from the cached MFA session: add --new-session to renew that too)."
+  )
   var refresh = false
+
+  @Flag(help: "Also start a new MFA session (a new code or touch), as for a first login.")
+  var newSession = false
 
   @Option(help: "Use this MFA code instead of the YubiKey, mfa_process or a prompt.")
   var code: String?
@@ -61,7 +67,7 @@ struct Env: AsyncParsableCommand {
         defaultTimeout: hook ? 5 : 20, mayPrompt: !hook)
       defer { context.close() }
       let credentials = try await context.service.credentials(
-        for: profile, options: .init(refresh: refresh, duration: duration))
+        for: profile, options: .init(refresh: refresh, duration: duration, newSession: newSession))
       let exports = Exports(
         credentials: credentials, profile: profile.name, region: profile.region,
         refreshWindow: profile.refreshWindow, environment: environment)

@@ -40,7 +40,10 @@ enum Failure {
     case let error as STSError:
       switch error {
       case .refused(_, let code, _):
-        let hint = code == "InvalidClientTokenId" ? " Check the profile's access keys." : ""
+        let hint =
+          code == "InvalidClientTokenId"
+          ? " Check the profile's access keys, or start a new MFA session with --new-session."
+          : code == "ExpiredToken" ? " Start a new MFA session with --new-session." : ""
         return (refused, error.description + hint)
       case .clockSkew:
         return (refused, error.description + " Fix the system clock (is NTP running?).")

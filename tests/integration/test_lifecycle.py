@@ -110,3 +110,34 @@ def test_switching_profiles_never_leaks_and_unset_restores(shell, sts, aws_home,
     assert (profile, region, active) == ("", "", "noregion"), second
     profile, region, active, key = third.split("|")
     assert (profile, region, active, key) == ("mine", "", "", ""), third
+
+
+def test_a_session_sts_rejects_is_dropped_and_renewed_once(run, sts):
+    """An MFA session that STS stops honouring (here: expired on the gate's side) is not reused
+    forever: the role call that fails with it starts one new session, with the code given."""
+    first = run("env", "admin", "--code", sts.totp(), "--format", "json")
+    assert first.returncode == 0, first.stderr
+    assert sts.count("GetSessionToken") == 1
+    sts.expire_sessions()
+    again = run("env", "admin", "--refresh", "--code", sts.totp(step_offset=1), "--format", "json", "-v")
+    assert again.returncode == 0, again.stderr
+    assert "rejected the cached MFA session" in again.stderr
+    assert sts.count("GetSessionToken") == 2
+
+
+def test_new_session_renews_the_mfa_session_of_a_role_profile(run, sts):
+    assert run("env", "admin", "--code", sts.totp(), "--format", "json").returncode == 0
+    assert run("env", "admin", "--refresh", "--format", "json").returncode == 0
+    assert sts.count("GetSessionToken") == 1, "--refresh alone reuses the MFA session"
+    done = run("env", "admin", "--new-session", "--code", sts.totp(step_offset=1), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    assert sts.count("GetSessionToken") == 2
+
+
+def test_code_uses_the_profiles_mfa_process(run, aws_home, sts):
+    with open(aws_home["AWS_CONFIG_FILE"], "a") as f:
+        f.write(f"\n[profile viaprocess]\nmfa_serial = {sts.mfa_serial}\nmfa_process = printf 654321\n"
+                f"role_arn = {sts.role_arn}\nsource_profile = base\n")
+    done = run("code", "viaprocess")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "654321\n"

@@ -11,9 +11,12 @@ public struct SessionService: Sendable {
   public struct Options: Sendable {
     public var refresh: Bool
     public var duration: Int?
-    public init(refresh: Bool = false, duration: Int? = nil) {
-      self.refresh = refresh
+    /// Also start a new MFA session (a new code or touch), not only new role credentials.
+    public var newSession: Bool
+    public init(refresh: Bool = false, duration: Int? = nil, newSession: Bool = false) {
+      self.refresh = refresh || newSession
       self.duration = duration
+      self.newSession = newSession
     }
   }
 
@@ -93,12 +96,11 @@ public struct SessionService: Sendable {
       accessKeyId: profile.keys.accessKeyId, secretAccessKey: profile.keys.secretAccessKey)
     if profile.roles.isEmpty {
       return try await mfaSession(
-        profile, duration: options.duration ?? profile.sessionDuration, forceNew: true)
+        profile, duration: options.duration ?? profile.sessionDuration, forceNew: true
+      ).credentials
     }
     let requested = options.duration ?? profile.roles.last?.durationSeconds
-    var signer = keys
-    var temporary = false
-    var hops = profile.roles[...]
+    let hops = profile.roles[...]
     if let serial = profile.mfaSerial {
       if profile.roles.count == 1, let requested = options.duration, requested > Self.chainingCap,
         let hop = hops.first
@@ -116,15 +118,44 @@ public struct SessionService: Sendable {
             lifetime: Self.roleLifetime)
         }
       }
-      let session = try await mfaSession(
-        profile, duration: profile.sessionDuration, forceNew: false)
-      signer = SigningCredentials(
-        accessKeyId: session.accessKeyId, secretAccessKey: session.secretAccessKey,
-        sessionToken: session.sessionToken)
-      temporary = true
+      var (session, cached) = try await mfaSession(
+        profile, duration: profile.sessionDuration, forceNew: options.newSession)
+      do {
+        return try await assumeChain(profile, hops, from: session, requested: requested)
+      } catch let error as STSError where cached && Self.rejectsSession(error) {
+        // A session STS no longer honours (expired early, revoked, keys rotated) would fail the
+        // same way at every call: drop it and start one new session, once.
+        note("STS rejected the cached MFA session (\(error)); starting a new one.")
+        (session, cached) = try await mfaSession(
+          profile, duration: profile.sessionDuration, forceNew: true)
+        return try await assumeChain(profile, hops, from: session, requested: requested)
+      }
     }
+    return try await assumeChain(profile, hops, from: nil, requested: requested, keys: keys)
+  }
+
+  /// Whether `error` says the signer itself is no good (rather than the role refusing it).
+  static func rejectsSession(_ error: STSError) -> Bool {
+    guard case .refused(_, let code, _) = error else { return false }
+    return ["ExpiredToken", "InvalidClientTokenId", "InvalidToken", "UnrecognizedClientException"]
+      .contains(code)
+  }
+
+  /// Assumes `hops` in order, starting from the MFA session `session` (or the long-term `keys`).
+  private func assumeChain(
+    _ profile: ResolvedProfile, _ hops: ArraySlice<RoleHop>, from session: SessionCredentials?,
+    requested: Int?, keys: SigningCredentials? = nil
+  ) async throws -> SessionCredentials {
+    var signer =
+      session.map {
+        SigningCredentials(
+          accessKeyId: $0.accessKeyId, secretAccessKey: $0.secretAccessKey,
+          sessionToken: $0.sessionToken)
+      } ?? keys
+    var temporary = session != nil
+    var hops = hops
     var result: SessionCredentials?
-    while let hop = hops.popFirst() {
+    while let hop = hops.popFirst(), let current = signer {
       var duration = hops.isEmpty ? requested : hop.durationSeconds
       if temporary, (duration ?? Self.chainingCap) > Self.chainingCap {
         note(
@@ -134,7 +165,7 @@ public struct SessionService: Sendable {
       }
       let credentials = try accepted(
         await sts.assumeRole(
-          signer: signer, role: parameters(hop, duration: duration, serial: nil, code: nil)),
+          signer: current, role: parameters(hop, duration: duration, serial: nil, code: nil)),
         lifetime: Self.roleLifetime)
       signer = SigningCredentials(
         accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey,
@@ -148,14 +179,14 @@ public struct SessionService: Sendable {
 
   /// The MFA session of the profile's source identity and device: cached, or a new one.
   func mfaSession(_ profile: ResolvedProfile, duration: Int, forceNew: Bool) async throws
-    -> SessionCredentials
+    -> (credentials: SessionCredentials, cached: Bool)
   {
     let identity = profile.sessionIdentity
     if !forceNew, let cached = fresh(cache.credentials(identity), profile) {
       note(
         "Reusing the MFA session of \(Quote.human(profile.sourceProfile)) (\(cached.expiration - now()) s left)."
       )
-      return cached
+      return (cached, true)
     }
     let keys = SigningCredentials(
       accessKeyId: profile.keys.accessKeyId, secretAccessKey: profile.keys.secretAccessKey)
@@ -174,7 +205,7 @@ public struct SessionService: Sendable {
         lifetime: Self.sessionLifetime)
     }
     cache.save(identity, credentials, now: now())
-    return credentials
+    return (credentials, false)
   }
 
   /// Runs `call` with a code never sent before for `serial`; retries once with a later step when

@@ -36,7 +36,7 @@ _awsmfa() {
 # profile (1: the first positional argument is a profile, 2: all are) and sub (subcommands).
 _awsmfa_table() {
   case $1 in
-    env) words='-f --format --duration --refresh --code -v --verbose --debug --version -h --help' valued='-f --format --duration --code' profile=1 sub='' ;;
+    env) words='-f --format --duration --refresh --new-session --code -v --verbose --debug --version -h --help' valued='-f --format --duration --code' profile=1 sub='' ;;
     unset) words='-f --format --version -h --help' valued='-f --format' profile=0 sub='' ;;
     code) words='--version -h --help' valued='' profile=1 sub='' ;;
     exec) words='--nest --refresh -v --verbose --code --version -h --help' valued='--code' profile=1 sub='' ;;

@@ -17,7 +17,12 @@ struct Doctor: AsyncParsableCommand {
     var report = Report()
     let config = checkConfig(environment, &report)
     checkKeyring(environment, &report)
-    checkCards(&report)
+    // pcscd is a failure only when the profile's codes can come from nowhere but a card.
+    let resolved = profile.flatMap { name in config.flatMap { try? $0.resolve(name) } }
+    let needsCard =
+      resolved.map { $0.mfaProcess == nil && $0.mfaSerial != nil && Terminal.open() == nil }
+      ?? false
+    checkCards(&report, needsCard: needsCard)
     if let profile, let config {
       await checkProfile(profile, config: config, environment: environment, report: &report)
     }
@@ -73,12 +78,13 @@ struct Doctor: AsyncParsableCommand {
     return ""
   }
 
-  func checkCards(_ report: inout Report) {
+  func checkCards(_ report: inout Report, needsCard: Bool) {
     do {
       let readers = try PCSCContext().readers()
       if readers.isEmpty {
-        report.fail(
-          "pcscd: running, but no smart-card reader is connected", fix: "plug in the YubiKey")
+        report.problem(
+          "pcscd: running, but no smart-card reader is connected", fix: "plug in the YubiKey",
+          failing: needsCard)
       } else {
         let keys = readers.filter { $0.contains("Yubico") || $0.contains("YubiKey") }
         report.pass(
@@ -86,8 +92,9 @@ struct Doctor: AsyncParsableCommand {
         )
       }
     } catch {
-      report.fail(
-        "pcscd: \(error)", fix: error.hint ?? "start pcscd (systemctl start pcscd.socket)")
+      report.problem(
+        "pcscd: \(error)", fix: error.hint ?? "start pcscd (systemctl start pcscd.socket)",
+        failing: needsCard)
     }
   }
 
@@ -205,5 +212,15 @@ struct Report {
   mutating func fail(_ text: String, fix: String) {
     failed = true
     lines.append("✘ " + text + " — fix: " + fix)
+  }
+
+  /// A failure when `failing`, else information (a YubiKey is optional where codes come from
+  /// `mfa_process` or a prompt): the exit status stays 0.
+  mutating func problem(_ text: String, fix: String, failing: Bool) {
+    if failing {
+      fail(text, fix: fix)
+    } else {
+      lines.append("ℹ " + text + " — only needed for a YubiKey: " + fix)
+    }
   }
 }

@@ -30,7 +30,7 @@ enum Failure {
     case let error as EnrolError:
       return (enrolCode(error), error.description)
     case let error as MFAError:
-      return (noCode, error.description)
+      return (error == .refusedTyped ? refused : noCode, error.description)
     case let error as OATHError:
       return (noCode, error.description + (error.hint.map { " " + $0 } ?? ""))
     case let error as CardError:

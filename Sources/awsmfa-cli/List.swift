@@ -43,7 +43,7 @@ struct List: ParsableCommand {
         rows.append(
           Row(
             profile: name, mfaSerial: nil, role: nil, source: nil, expires: nil,
-            mfaSessionExpires: nil, problem: error.description))
+            mfaSessionExpires: nil, problem: error.description, reason: error.shortReason))
       }
     }
     if json {
@@ -63,6 +63,8 @@ struct Row {
   var expires: Int64?
   var mfaSessionExpires: Int64?
   var problem: String?
+  /// A few words for the table; `problem` (the full sentence) goes into the JSON.
+  var reason: String? = nil
 
   static func left(_ expires: Int64?, now: Int64) -> String {
     guard let expires else { return "-" }
@@ -77,7 +79,7 @@ struct Row {
       [
         Quote.visible(row.profile), row.mfaSerial ?? "-", row.role ?? "-",
         left(row.expires, now: now),
-        row.problem.map { "error: \($0)" } ?? left(row.mfaSessionExpires, now: now),
+        row.reason ?? row.problem.map { "error: \($0)" } ?? left(row.mfaSessionExpires, now: now),
       ]
     }
     let widths = (0..<header.count).map { column in

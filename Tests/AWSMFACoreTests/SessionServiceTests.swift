@@ -95,6 +95,7 @@ final class FakeSTS: STSService, @unchecked Sendable {
 /// A code source that derives the code from the step, like a card (or not, like a person).
 struct StepCodes: MFACodeSource {
   var canChooseStep: Bool
+  var isTyped = false
   var name: String { "fake" }
   func code(device: String, profile: ResolvedProfile, step: Int64) async throws(MFAError) -> String
   {
@@ -132,11 +133,13 @@ final class Clock: @unchecked Sendable {
     try FileManager.default.createDirectory(atPath: runtime, withIntermediateDirectories: true)
   }
 
-  func service(card: Bool = true, notes: NotesBox = NotesBox()) -> SessionService {
+  func service(card: Bool = true, typed: Bool = false, notes: NotesBox = NotesBox())
+    -> SessionService
+  {
     let clock = self.clock
     var service = SessionService(
       cache: CacheGuard(store: store, warn: { notes.append($0) }), sts: sts,
-      codeSource: { _ in StepCodes(canChooseStep: card) },
+      codeSource: { _ in StepCodes(canChooseStep: card && !typed, isTyped: typed) },
       environment: Environment(["XDG_RUNTIME_DIR": runtime]), now: { clock.now },
       note: { notes.append($0) })
     service.sleep = { seconds in clock.now += seconds }
@@ -231,6 +234,22 @@ final class Clock: @unchecked Sendable {
     _ = try await service().credentials(for: try config.resolve("base"))
     #expect(sts.calls.count == 2)
     #expect(sts.calls[0].code != sts.calls[1].code)
+  }
+
+  @Test func aRefusedTypedCodeIsAskedAgainAtOnceWithoutSpendingTheStep() async throws {
+    let refusal = STSError.refused(
+      status: 403, code: "AccessDenied",
+      message: "MultiFactorAuthentication failed with invalid MFA one time pass code. ")
+    sts.failures = [refusal]
+    let started = clock.now
+    _ = try await service(typed: true).credentials(for: try config.resolve("base"))
+    #expect(sts.calls.count == 2)
+    #expect(clock.now == started, "no wait for a new window after a typo")
+    sts.failures = [refusal, refusal]
+    await #expect(throws: MFAError.refusedTyped) {
+      _ = try await service(typed: true).credentials(
+        for: try config.resolve("base"), options: .init(refresh: true))
+    }
   }
 
   @Test func otherRefusalsAreNotRetried() async throws {

@@ -141,3 +141,34 @@ def test_code_uses_the_profiles_mfa_process(run, aws_home, sts):
     done = run("code", "viaprocess")
     assert done.returncode == 0, done.stderr
     assert done.stdout == "654321\n"
+
+
+def test_list_shows_unusable_profiles_in_a_few_words_and_env_suggests_names(run, aws_home, sts):
+    with open(aws_home["AWS_CONFIG_FILE"], "a") as f:
+        f.write("\n[profile sso]\nsso_session = corp\nsso_account_id = 1\nsso_role_name = r\n"
+                "[sso-session corp]\nsso_start_url = https://x.awsapps.com/start\nsso_region = us-east-1\n"
+                "[profile proc]\ncredential_process = /bin/false\n"
+                "[profile regiononly]\nregion = eu-west-1\n")
+    done = run("list")
+    assert done.returncode == 0, done.stderr
+    rows = {line.split()[0]: line for line in done.stdout.splitlines()[1:]}
+    assert rows["sso"].endswith("not usable: SSO sign-in")
+    assert rows["proc"].endswith("not usable: credential_process")
+    assert rows["regiononly"].endswith("not usable: no keys (and no role_arn)")
+    assert all(len(line) < 200 for line in done.stdout.splitlines())
+    typo = run("env", "admn", "--format", "json")
+    assert typo.returncode == 78 and "Did you mean 'admin'?" in typo.stderr
+
+
+def test_doctor_treats_a_missing_pcscd_as_information_when_no_card_is_needed(run, aws_home, sts):
+    with open(aws_home["AWS_CONFIG_FILE"], "a") as f:
+        f.write(f"\n[profile viaprocess]\nmfa_serial = {sts.mfa_serial}\nmfa_process = printf 123456\n"
+                f"role_arn = {sts.role_arn}\nsource_profile = base\n")
+    nopcsc = {"PCSCLITE_CSOCK_NAME": "/nonexistent/pcscd.comm"}
+    done = run("doctor", "viaprocess", env=nopcsc)
+    lines = done.stdout.splitlines()
+    assert done.returncode == 0, done.stdout
+    assert any(l.startswith("ℹ pcscd:") for l in lines), done.stdout
+    # The same machine for a profile whose codes can only come from a card: a failure.
+    card = run("doctor", "admin", env=nopcsc)
+    assert card.returncode == 1 and any(l.startswith("✘ pcscd:") for l in card.stdout.splitlines())

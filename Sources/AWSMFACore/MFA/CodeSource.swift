@@ -9,6 +9,12 @@ public protocol MFACodeSource: Sendable {
   var canChooseStep: Bool { get }
   /// The code for `device` at time step `step` (30 s steps since the epoch).
   func code(device: String, profile: ResolvedProfile, step: Int64) async throws(MFAError) -> String
+  /// Whether a person types the code (a refusal then most likely means a typo, not reuse).
+  var isTyped: Bool { get }
+}
+
+extension MFACodeSource {
+  public var isTyped: Bool { false }
 }
 
 /// Why no MFA code could be had; each description is one sentence.
@@ -16,6 +22,8 @@ public enum MFAError: Error, Sendable, CustomStringConvertible, Equatable {
   case noSource(profile: String, device: String)
   /// A prompt hook's refresh needs a new MFA session, and only a typed code could start one.
   case needsTyping(profile: String)
+  /// STS refused the typed code twice.
+  case refusedTyped
   case badCode(source: String)
   case processFailed(command: String, detail: String)
   case terminal(String)
@@ -30,6 +38,9 @@ public enum MFAError: Error, Sendable, CustomStringConvertible, Equatable {
     case .needsTyping(let profile):
       return
         "The MFA session of \(Quote.human(profile)) has ended and only a typed code can start a new one."
+    case .refusedTyped:
+      return
+        "STS refused the code twice: check the device's clock and that the code belongs to this profile's MFA device."
     case .badCode(let source):
       return "The MFA code from \(source) is not 6 to 8 digits."
     case .processFailed(let command, let detail):
@@ -109,6 +120,7 @@ public struct TerminalCodeSource: MFACodeSource {
   public var terminal: Terminal
   public init(terminal: Terminal) { self.terminal = terminal }
   public var name: String { "the terminal" }
+  public var isTyped: Bool { true }
   public var canChooseStep: Bool { false }
 
   public func code(device: String, profile: ResolvedProfile, step: Int64) async throws(MFAError)

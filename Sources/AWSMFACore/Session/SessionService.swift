@@ -228,6 +228,15 @@ public struct SessionService: Sendable {
         if case .refused(_, "AccessDenied", let message) = error,
           message.contains("invalid MFA one time pass code")
         {
+          if source.isTyped {
+            // A typed code STS refuses was most likely mistyped, not used: the step stays
+            // free, and the person is asked once more at once (no wait for a new window).
+            Cue.show("awsmfa: STS refused the code; type it again.\n")
+            if attempt == 1 { continue }
+            throw MFAError.refusedTyped
+          }
+          // A computed code that STS refuses was used already (by another tool): the step is
+          // spent, and the retry takes the next one.
           cache.recordStep(step, device: serial, now: now())
           if attempt == 1, !(source is FixedCodeSource) {
             note("STS refused the code of step \(step); trying once more with a fresh step.")

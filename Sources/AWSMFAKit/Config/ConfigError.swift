@@ -2,7 +2,8 @@
 public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
   case unreadable(path: String, reason: String)
   case malformed(INIParseError)
-  case unknownProfile(String, configPath: String, credentialsPath: String)
+  case unknownProfile(
+    String, configPath: String, credentialsPath: String, suggestions: [String] = [])
   case unknownSourceProfile(profile: String, source: String)
   case cycle([String])
   case missingCredentials(profile: String, credentialsPath: String)
@@ -12,14 +13,35 @@ public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
   /// An endpoint URL or region that cannot name a server.
   case endpoint(EndpointError)
 
+  /// A few words for a table row (`list`): why the profile cannot be used.
+  public var shortReason: String {
+    switch self {
+    case .unsupported(_, let key):
+      if key.hasPrefix("credential_process") { return "not usable: credential_process" }
+      if key.hasPrefix("IAM Identity Center") { return "not usable: SSO sign-in" }
+      return "not usable: \(key)"
+    case .missingCredentials: return "not usable: no keys (and no role_arn)"
+    case .temporarySourceCredentials: return "not usable: temporary keys"
+    case .unknownSourceProfile(_, let source):
+      return "error: no source profile \(Quote.human(source))"
+    case .cycle: return "error: source_profile loop"
+    case .invalidValue(_, let key, _, _): return "error: bad \(key)"
+    case .endpoint: return "error: endpoint settings"
+    case .unreadable, .malformed, .unknownProfile: return "error: see awsmfa doctor"
+    }
+  }
+
   public var description: String {
     switch self {
     case .unreadable(let path, let reason):
       return "Cannot read \(path): \(reason)."
     case .malformed(let error):
       return "Malformed config file \(error.path), line \(error.line): \(error.reason)"
-    case .unknownProfile(let name, let config, let credentials):
-      return "Profile \(Quote.human(name)) is in neither \(config) nor \(credentials)."
+    case .unknownProfile(let name, let config, let credentials, let suggestions):
+      let hint =
+        suggestions.isEmpty
+        ? "" : " Did you mean \(suggestions.map(Quote.human).joined(separator: " or "))?"
+      return "Profile \(Quote.human(name)) is in neither \(config) nor \(credentials).\(hint)"
     case .unknownSourceProfile(let profile, let source):
       return
         "Profile \(Quote.human(profile)) names source_profile \(Quote.human(source)), which does not exist."

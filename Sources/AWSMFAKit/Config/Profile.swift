@@ -94,7 +94,9 @@ extension SharedConfig {
   public func resolve(_ name: String) throws(ConfigError) -> ResolvedProfile {
     // botocore resolves an empty profile name as `default`: refuse it rather than guess.
     guard !name.isEmpty, let asked = try settings(name) else {
-      throw .unknownProfile(name, configPath: configPath, credentialsPath: credentialsPath)
+      throw .unknownProfile(
+        name, configPath: configPath, credentialsPath: credentialsPath,
+        suggestions: suggestions(for: name))
     }
     var visited = [name]
     var roles: [RoleHop] = []
@@ -167,6 +169,37 @@ extension SharedConfig {
       profile = next
       isAsked = false
     }
+  }
+
+  /// Up to three profile names close to `name` (a typo, a different case, a prefix), for "did
+  /// you mean". Only a full (indexed) load lists every name; the cached path skips this.
+  func suggestions(for name: String) -> [String] {
+    guard config.index != nil else { return [] }
+    let wanted = Array(name.lowercased().unicodeScalars)
+    var scored: [(Int, String)] = []
+    for candidate in profileNames {
+      let other = Array(candidate.lowercased().unicodeScalars)
+      let distance = Self.editDistance(wanted, other, limit: 2)
+      if distance <= 2 || (wanted.count >= 3 && other.starts(with: wanted)) {
+        scored.append((distance, candidate))
+      }
+    }
+    return scored.sorted { $0.0 < $1.0 }.prefix(3).map(\.1)
+  }
+
+  /// Levenshtein distance, or `limit + 1` once it exceeds `limit`.
+  static func editDistance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar], limit: Int) -> Int {
+    if abs(a.count - b.count) > limit { return limit + 1 }
+    var previous = Array(0...b.count)
+    for (i, x) in a.enumerated() {
+      var current = [i + 1] + Array(repeating: 0, count: b.count)
+      for (j, y) in b.enumerated() {
+        current[j + 1] = min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1))
+      }
+      if current.min() ?? 0 > limit { return limit + 1 }
+      previous = current
+    }
+    return previous[b.count]
   }
 
   /// Whether botocore counts `profile` as holding static credentials.

@@ -26,7 +26,9 @@ _awsmfa() {
     esac
     COMPREPLY=($(compgen -W "$words" -- "$cur"))
   elif [[ $cur != -* ]] && ((profile == 2 || profile == 1 && positionals == 0)); then
-    mapfile -t COMPREPLY < <(command awsmfa __profiles --bash "$cur")
+    # A here-string, not < <(…): bash reads a pipe a byte at a time (75 ms for 10 000 names).
+    local names
+    names=$(command awsmfa __profiles --bash "$cur") && [[ -n $names ]] && mapfile -t COMPREPLY <<<"$names"
   else
     COMPREPLY=($(compgen -W "$words" -- "$cur"))
   fi

@@ -25,26 +25,31 @@ struct Code: AsyncParsableCommand {
           "Profile \(Quote.human(profile.name)) has neither mfa_serial nor awsmfa_oath_account.")
       }
       let peers = RunContext.yubiKeyPeers()
-      let source = try RunContext.codeSource(for: profile, code: nil)
-      if source is YubiKeyCodeSource {
-        let key: OATHKey
-        switch try YubiKeyCodeSource.locate(profile: profile, peers: peers) {
-        case .found(let found): key = found
-        case .absent(let why): throw why
-        }
-        output = try key.consoleCode(
-          mfaSerial: profile.mfaSerial, now: epochNow(), store: peers.store, cue: peers.cue,
-          notice: { Stderr.line($0) })
+      let source: any MFACodeSource
+      if let command = profile.mfaProcess {
+        source = ProcessCodeSource(command: command, timeout: RunContext.mfaProcessTimeout())
       } else {
-        // mfa_process or the terminal: the code of the current step, which `env` will then not
-        // send again (the step is recorded as used).
-        let device = profile.mfaSerial ?? profile.oathAccount ?? "-"
-        let step = epochNow() / 30
-        output = try await source.code(device: device, profile: profile, step: step)
-        if let serial = profile.mfaSerial {
-          CacheGuard(store: peers.store, warn: { Stderr.line($0) })
-            .recordStep(step, device: serial, now: epochNow())
+        switch try YubiKeyCodeSource.locate(profile: profile, peers: peers) {
+        case .found(let key):
+          output = try key.consoleCode(
+            mfaSerial: profile.mfaSerial, now: epochNow(), store: peers.store, cue: peers.cue,
+            notice: { Stderr.line($0) })
+          return Stdout.write(output + "\n")
+        case .absent(let why):
+          // No card: a person at a terminal can type the code; without one, say why the card
+          // could not answer.
+          guard let terminal = Terminal.open() else { throw why }
+          source = TerminalCodeSource(terminal: terminal)
         }
+      }
+      // mfa_process or the terminal: the code of the current step, which `env` will then not
+      // send again (the step is recorded as used).
+      let step = epochNow() / 30
+      output = try await source.code(
+        device: profile.mfaSerial ?? profile.oathAccount ?? "-", profile: profile, step: step)
+      if let serial = profile.mfaSerial {
+        CacheGuard(store: peers.store, warn: { Stderr.line($0) })
+          .recordStep(step, device: serial, now: epochNow())
       }
     } catch let error as ValidationError {
       Stderr.line("awsmfa: " + error.message)

@@ -45,8 +45,7 @@ struct RunContext {
   {
     if let code { return FixedCodeSource(code) }
     if let command = profile.mfaProcess {
-      let limit = Environment.current().nonEmpty("AWSMFA_MFA_PROCESS_TIMEOUT").flatMap(Double.init)
-      return ProcessCodeSource(command: command, timeout: limit.map { min(max($0, 1), 600) } ?? 60)
+      return ProcessCodeSource(command: command, timeout: mfaProcessTimeout())
     }
     if let yubikey = try YubiKeyCodeSource.find(profile: profile, peers: yubiKeyPeers()) {
       return yubikey
@@ -56,6 +55,12 @@ struct RunContext {
       return TerminalCodeSource(terminal: terminal)
     }
     throw .noSource(profile: profile.name, device: profile.mfaSerial ?? "-")
+  }
+
+  /// Seconds an mfa_process may take: `AWSMFA_MFA_PROCESS_TIMEOUT` (1–600), default 60.
+  static func mfaProcessTimeout() -> Double {
+    let limit = Environment.current().nonEmpty("AWSMFA_MFA_PROCESS_TIMEOUT").flatMap(Double.init)
+    return limit.map { min(max($0, 1), 600) } ?? 60
   }
 
   /// The YubiKey source's peers: the keyring remembers derived OATH password keys.

@@ -28,14 +28,22 @@ public enum BashWord {
 
   /// `text` with a backslash before every character the shell would treat specially.
   public static func escape(_ text: String) -> String {
-    var out = ""
-    for scalar in text.unicodeScalars {
-      let safe =
-        scalar.value >= 0x80 || ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar)
-        || ("0"..."9").contains(scalar) || "_./@%+,:=-".unicodeScalars.contains(scalar)
-      if !safe { out += "\\" }
-      out.unicodeScalars.append(scalar)
+    // Bytes, not scalars: this runs once per name on a TAB over thousands of names.
+    var out: [UInt8] = []
+    out.reserveCapacity(text.utf8.count + 4)
+    for byte in text.utf8 {
+      if !isSafe(byte) { out.append(92) }
+      out.append(byte)
     }
-    return out
+    return String(decoding: out, as: UTF8.self)
+  }
+
+  /// Whether `byte` needs no backslash in a bash word (UTF-8 continuation bytes are letters).
+  static func isSafe(_ byte: UInt8) -> Bool {
+    switch byte {
+    case 0x80...0xFF, 0x61...0x7A, 0x41...0x5A, 0x30...0x39: return true
+    case 0x5F, 0x2E, 0x2F, 0x40, 0x25, 0x2B, 0x2C, 0x3A, 0x3D, 0x2D: return true
+    default: return false
+    }
   }
 }

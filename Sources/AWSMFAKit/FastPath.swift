@@ -52,17 +52,40 @@ public enum FastPath {
     arguments: [String], environment: Environment, store: some SessionStore, now: Int64
   ) -> String? {
     guard environment["AWSMFA_NO_CACHE"] == nil, let request = recognise(arguments),
-      let config = try? SharedConfig.load(environment: environment, validate: false),
-      let profile = try? config.resolve(request.profile),
-      let found = try? store.load(profile.targetIdentity),
-      found.expiresAt - now > Int64(profile.refreshWindow),
+      let memo = resolution(request.profile, environment: environment, store: store, now: now),
+      let found = try? store.load(memo.target),
+      found.expiresAt - now > Int64(memo.refreshWindow),
       let credentials = SessionCredentials(payload: found.payload)
     else { return nil }
     let exports = Exports(
-      credentials: credentials, profile: profile.name, region: profile.region,
-      refreshWindow: profile.refreshWindow, environment: environment)
+      credentials: credentials, profile: request.profile, region: memo.region,
+      refreshWindow: memo.refreshWindow, environment: environment)
     // A value that cannot be rendered goes to the full CLI, which reports it.
     return try? ShellRenderer.render(
       exports, format: request.format ?? .default(environment: environment))
+  }
+
+  /// What the cached path needs of `profile`: the memo while the files and variables it
+  /// covers are unchanged, else a resolution from the files (remembered for the next call).
+  static func resolution(
+    _ name: String, environment: Environment, store: some SessionStore, now: Int64
+  ) -> ResolutionMemo? {
+    let key = ResolutionMemo.identity(profile: name, environment: environment)
+    if let key, let stored = try? store.load(key),
+      let memo = ResolutionMemo(payload: stored.payload)
+    {
+      return memo
+    }
+    guard let config = try? SharedConfig.load(environment: environment, validate: false),
+      let profile = try? config.resolve(name)
+    else { return nil }
+    let memo = ResolutionMemo(
+      target: profile.targetIdentity, region: profile.region,
+      refreshWindow: profile.refreshWindow)
+    if let key {
+      try? store.store(
+        key, payload: memo.payload, expiresAt: now + ResolutionMemo.lifetime, now: now)
+    }
+    return memo
   }
 }

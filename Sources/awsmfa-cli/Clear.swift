@@ -29,6 +29,8 @@ struct Clear: ParsableCommand {
     let store = KernelKeyring.forEnvironment(environment)
     do {
       let removed: Int
+      // Resolution memos are shortcuts, not sessions: they go too, uncounted.
+      try store.remove { $0.kind == .resolution && (all || profiles.contains($0.profile)) }
       if all {
         // Used-step records stay: they keep a code from being sent twice, whatever is cleared.
         removed = try store.remove { $0.kind != .step }

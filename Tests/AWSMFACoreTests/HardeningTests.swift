@@ -75,3 +75,31 @@ import Testing
     #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["config"])
   }
 }
+
+/// The cached path's memo of a resolution: keyed by everything the resolution read.
+@Suite struct ResolutionMemoTests {
+  @Test func payloadRoundTripsAndAnyInputChangesTheKey() throws {
+    let target = SessionIdentity(kind: .role, profile: "p q", device: "-", fingerprint: "00ff")
+    for region in [nil, "eu-west-1", ""] as [String?] {
+      let memo = ResolutionMemo(target: target, region: region, refreshWindow: 600)
+      #expect(ResolutionMemo(payload: memo.payload) == memo)
+    }
+    let directory = NSTemporaryDirectory() + "awsmfa-memo-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let config = directory + "/config"
+    try "[profile p]\nregion = eu-west-1\n".write(
+      toFile: config, atomically: false, encoding: .utf8)
+    let environment = Environment(["AWS_CONFIG_FILE": config, "HOME": directory])
+    let first = try #require(ResolutionMemo.identity(profile: "p", environment: environment))
+    #expect(ResolutionMemo.identity(profile: "p", environment: environment) == first)
+    var other = environment
+    other["AWS_DEFAULT_REGION"] = "us-east-2"
+    #expect(ResolutionMemo.identity(profile: "p", environment: other) != first)
+    #expect(ResolutionMemo.identity(profile: "q", environment: environment) != first)
+    // Same size, new text: the change time moves (a rename makes a new inode anyway).
+    usleep(20_000)
+    try "[profile p]\nregion = us-west-1\n".write(
+      toFile: config, atomically: false, encoding: .utf8)
+    #expect(ResolutionMemo.identity(profile: "p", environment: environment) != first)
+  }
+}

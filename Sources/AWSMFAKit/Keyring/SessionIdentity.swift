@@ -10,6 +10,8 @@ public struct SessionIdentity: Sendable, Equatable, Hashable {
     case step
     /// The derived OATH password key of a YubiKey.
     case oathkey
+    /// A profile's resolution, for the cached `env` (`ResolutionMemo`); no secret.
+    case resolution
   }
 
   public var kind: Kind

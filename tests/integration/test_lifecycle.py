@@ -172,3 +172,22 @@ def test_doctor_treats_a_missing_pcscd_as_information_when_no_card_is_needed(run
     # The same machine for a profile whose codes can only come from a card: a failure.
     card = run("doctor", "admin", env=nopcsc)
     assert card.returncode == 1 and any(l.startswith("✘ pcscd:") for l in card.stdout.splitlines())
+
+
+def test_direnv_loads_posix_text_for_a_fish_user(sts, aws_home, awsmfa_bin, keyring_name, run, tmp_path):
+    """direnv evaluates .envrc with bash whatever the user's shell: `eval "$(awsmfa env P)"` there
+    must get POSIX text even with SHELL=fish, and the exported credentials reach the command."""
+    assert shutil.which("direnv")
+    run("env", "base", "--code", sts.totp(), "--format", "json")
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / ".envrc").write_text(f'eval "$({awsmfa_bin} env base)"\n')
+    env = dict(aws_home, AWSMFA_KEYRING=keyring_name, SHELL="/usr/bin/fish",
+               XDG_CONFIG_HOME=str(tmp_path / "xdg-config"), XDG_DATA_HOME=str(tmp_path / "xdg-data"))
+    allowed = subprocess.run(["direnv", "allow", str(project)], env=env, capture_output=True, text=True,
+                             timeout=30, cwd=project)
+    assert allowed.returncode == 0, allowed.stderr
+    done = subprocess.run(["direnv", "exec", str(project), "sh", "-c", 'printf %s "$AWS_ACCESS_KEY_ID"'],
+                          env=env, capture_output=True, text=True, timeout=60, cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("ASIA"), done.stderr

@@ -3,7 +3,7 @@ PREFIX ?= /usr/local
 SWIFT ?= swift
 RELEASE_FLAGS = -c release --static-swift-stdlib
 
-.PHONY: all build install test unit integration deps test-deps bench lint clean
+.PHONY: all build install test unit integration deps test-deps bench lint clean generate
 
 all: build
 
@@ -42,6 +42,15 @@ bench: test-deps build
 
 lint:
 	$(SWIFT) format lint --strict -r Sources Tests
+
+# shell/ and completions/ are generated from the Swift sources; tests check they are current.
+generate:
+	$(SWIFT) build --product awsmfa-cli
+	$(SWIFT) build --product awsmfa
+	for s in bash zsh fish; do .build/debug/awsmfa hook $$s > shell/awsmfa.$$s; done
+	.build/debug/awsmfa completion bash > completions/awsmfa.bash
+	.build/debug/awsmfa completion zsh > completions/_awsmfa
+	.build/debug/awsmfa completion fish > completions/awsmfa.fish
 
 clean:
 	rm -rf .build

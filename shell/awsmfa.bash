@@ -1,4 +1,6 @@
 # awsmfa prompt hook for bash: add `eval "$(awsmfa hook bash)"` to ~/.bashrc.
+# Generated: the text of Sources/AWSMFAKit/Shell/HookBash.swift; `make generate` rewrites
+# shell/awsmfa.bash from it.
 # While the credentials `awsmfa env` exported are fresh, each prompt costs a few tests and no
 # process; inside the refresh window the hook runs `awsmfa env` again and evals the answer.
 # It runs before each prompt (PROMPT_COMMAND) and before the first command of each line typed at

@@ -278,9 +278,11 @@ def test_ctrl_c_during_refresh_returns_to_the_prompt(shell, open_shell, shim, ru
     sh.send(eval_env(shell, "base"))
     key = sh.var("AWS_ACCESS_KEY_ID")
     slow = "set -gx AWSMFA_TEST_SLOW 1" if shell == "fish" else "export AWSMFA_TEST_SLOW=1"
+    before = len(shim.starts())
     sh.send(slow + "; " + set_expires(shell, 30))
     deadline = time.time() + 10
-    while not shim.starts()[-1].startswith("env base"):
+    # Wait for the hook's own refresh (not the eval's earlier `env base`) to be under way.
+    while not any(s.startswith("env --hook") for s in shim.starts()[before:]):
         assert time.time() < deadline
         time.sleep(0.05)
     time.sleep(0.3)

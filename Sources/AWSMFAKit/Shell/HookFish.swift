@@ -3,6 +3,8 @@ extension HookScript {
   /// The fish hook, verbatim.
   static let fish = #"""
     # awsmfa prompt hook for fish: add `awsmfa hook fish | source` to ~/.config/fish/config.fish.
+    # Generated: the text of Sources/AWSMFAKit/Shell/HookFish.swift; `make generate` rewrites
+    # shell/awsmfa.fish from it.
     # While the credentials `awsmfa env` exported are fresh, each prompt costs a few builtins and no
     # process; inside the refresh window the hook runs `awsmfa env` again and sources the answer.
 

@@ -3,6 +3,8 @@ extension HookScript {
   /// The zsh hook, verbatim.
   static let zsh = #"""
     # awsmfa prompt hook for zsh: add `eval "$(awsmfa hook zsh)"` to ~/.zshrc.
+    # Generated: the text of Sources/AWSMFAKit/Shell/HookZsh.swift; `make generate` rewrites
+    # shell/awsmfa.zsh from it.
     # While the credentials `awsmfa env` exported are fresh, each prompt costs a few tests and no
     # process; inside the refresh window the hook runs `awsmfa env` again and evals the answer.
     # It runs before each prompt (precmd) and before each command (preexec), so a command typed at a

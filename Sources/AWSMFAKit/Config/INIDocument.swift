@@ -132,13 +132,9 @@ struct INIDocument: Sendable {
     _ buffer: UnsafeBufferPointer<UInt8>, header: Range<Int>, start: Int, line: Int,
     isConfig: Bool
   ) -> Entry {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
     var irregular = false
     var previous: UInt8 = 0
-    for index in header {
-      let byte = buffer[index]
-      hash ^= UInt64(byte)
-      hash = hash &* 0x100_0000_01b3
+    for byte in buffer[header] {
       if isShellSpecial(byte) && (byte != 32 || previous == 32) { irregular = true }
       previous = byte
     }
@@ -153,7 +149,8 @@ struct INIDocument: Sendable {
       }
     }
     return Entry(
-      hash: hash, start: UInt32(start), line: UInt32(line), irregular: isConfig && irregular)
+      hash: Fingerprint.fnv1a(buffer[header]), start: UInt32(start), line: UInt32(line),
+      irregular: isConfig && irregular)
   }
 
   /// Header words botocore reads as a prefix: `[profileX NAME]` is a profile too.
@@ -239,26 +236,6 @@ struct INIDocument: Sendable {
     byte == 32 || byte == 9 || byte == 10 || byte == 13 || byte == 34 || byte == 39 || byte == 92
   }
 
-  /// FNV-1a of `range` of `buffer`.
-  static func fnv(_ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> UInt64 {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for index in range {
-      hash ^= UInt64(buffer[index])
-      hash = hash &* 0x100_0000_01b3
-    }
-    return hash
-  }
-
-  /// FNV-1a, 64 bit.
-  static func fnv<Bytes: Sequence>(_ bytes: Bytes) -> UInt64 where Bytes.Element == UInt8 {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in bytes {
-      hash ^= UInt64(byte)
-      hash = hash &* 0x100_0000_01b3
-    }
-    return hash
-  }
-
   /// The name `header` is looked up by.
   func name(of header: Header) -> String {
     if let text = header.nameText { return text }
@@ -286,7 +263,7 @@ struct INIDocument: Sendable {
 
   /// The header of section `name` of `kind`: botocore's map keeps the last one of a name.
   func lookup(_ name: String, kind: Kind = .profile) -> Header? {
-    let hashes = plainHeaders(name, kind).map { Self.fnv($0.utf8) }
+    let hashes = plainHeaders(name, kind).map { Fingerprint.fnv1a($0.utf8) }
     var candidates: [Int]
     if let index {
       candidates = hashes.flatMap { index[$0] ?? [] }
@@ -313,7 +290,7 @@ struct INIDocument: Sendable {
   func section(kind: Kind, name: String) throws(ConfigError) -> INISection? {
     guard let found = lookup(name, kind: kind) else { return nil }
     var section = try parse(found)
-    let defaultsHash = Self.fnv("DEFAULT".utf8)
+    let defaultsHash = Fingerprint.fnv1a("DEFAULT".utf8)
     for position in entries.indices where entries[position].hash == defaultsHash {
       let found = header(at: position)
       guard found.kind == .defaults else { continue }

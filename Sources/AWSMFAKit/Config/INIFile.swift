@@ -49,19 +49,9 @@ public enum INIFile {
   public static func parse(bytes: [UInt8], path: String) throws(INIParseError) -> [INISection] {
     try checkEncoding(bytes, path: path)
     var reader = SectionReader(path: path)
-    var failure: INIParseError?
-    bytes.withUnsafeBufferPointer { buffer in
-      INIScanner.scan(buffer) { line in
-        do throws(INIParseError) {
-          try reader.read(line, buffer)
-          return true
-        } catch {
-          failure = error
-          return false
-        }
-      }
+    try bytes.withUnsafeBufferPointer { (buffer) throws(INIParseError) in
+      try reader.read(buffer, inSection: false, firstLine: 1)
     }
-    if let failure { throw failure }
     return try reader.finish(mergingDefaults: true)
   }
 
@@ -87,18 +77,8 @@ public enum INIFile {
   ) throws(INIParseError) -> INISection {
     var reader = SectionReader(path: path)
     reader.open(header: header, line: line)
-    var failure: INIParseError?
-    let lines = UnsafeBufferPointer(rebasing: buffer[body])
-    INIScanner.scan(lines, inSection: true, firstLine: line + 1) { line in
-      do throws(INIParseError) {
-        try reader.read(line, lines)
-        return true
-      } catch {
-        failure = error
-        return false
-      }
-    }
-    if let failure { throw failure }
+    try reader.read(
+      UnsafeBufferPointer(rebasing: buffer[body]), inSection: true, firstLine: line + 1)
     return try reader.finish(mergingDefaults: false).first ?? INISection(header: header, line: line)
   }
 
@@ -174,6 +154,24 @@ struct SectionReader {
     sections.append(INISection(header: header, line: line))
     current = sections.count - 1
     valueOpen = false
+  }
+
+  /// Takes every line of `buffer` (starting inside a section or not, numbered from
+  /// `firstLine`), stopping at the first it cannot read.
+  mutating func read(_ buffer: UnsafeBufferPointer<UInt8>, inSection: Bool, firstLine: Int)
+    throws(INIParseError)
+  {
+    var failure: INIParseError?
+    INIScanner.scan(buffer, inSection: inSection, firstLine: firstLine) { line in
+      do throws(INIParseError) {
+        try read(line, buffer)
+        return true
+      } catch {
+        failure = error
+        return false
+      }
+    }
+    if let failure { throw failure }
   }
 
   /// Takes one line.

@@ -87,14 +87,24 @@ public struct SessionIdentity: Sendable, Equatable, Hashable {
 public enum Fingerprint {
   /// The digest of `parts`, joined unambiguously, as 16 hex digits.
   public static func of(_ parts: [String]) -> String {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for part in parts {
-      for byte in part.utf8 + [0] {
-        hash ^= UInt64(byte)
-        hash = hash &* 0x100_0000_01b3
-      }
-    }
+    var hash = fnv1aBasis
+    for part in parts { hash = fnv1a(part.utf8 + [0], from: hash) }
     let text = String(hash, radix: 16)
     return String(repeating: "0", count: 16 - text.count) + text
+  }
+
+  /// FNV-1a's offset basis, where a digest starts.
+  public static let fnv1aBasis: UInt64 = 0xcbf2_9ce4_8422_2325
+
+  /// FNV-1a (64 bit) of `bytes`, continuing from `hash`.
+  public static func fnv1a<Bytes: Sequence>(_ bytes: Bytes, from hash: UInt64 = fnv1aBasis)
+    -> UInt64 where Bytes.Element == UInt8
+  {
+    var hash = hash
+    for byte in bytes {
+      hash ^= UInt64(byte)
+      hash = hash &* 0x100_0000_01b3
+    }
+    return hash
   }
 }

@@ -112,19 +112,21 @@ public struct ServiceEndpoint: Sendable, Equatable {
     service: String, profile: ResolvedProfile?, environment: Environment
   ) throws(EndpointError) -> ServiceEndpoint {
     let region = try effectiveRegion(profile: profile, environment: environment)
+    // botocore's settings: the variable when set (even empty), else the profile's key.
+    func flag(_ variable: String, _ key: String?) -> Bool {
+      (environment[variable] ?? key)?.lowercased() == "true"
+    }
+    let fromVariable = environment["AWS_STS_REGIONAL_ENDPOINTS"]
+    let mode = fromVariable ?? profile?.stsRegionalEndpoints ?? ""
     if service == "sts" {
       // botocore checks the setting (case and all) whenever it builds an STS client.
-      let fromVariable = environment["AWS_STS_REGIONAL_ENDPOINTS"]
-      let mode = fromVariable ?? profile?.stsRegionalEndpoints ?? ""
       if !mode.isEmpty && mode != "regional" && mode != "legacy" {
         throw EndpointError(
           source: fromVariable != nil ? "AWS_STS_REGIONAL_ENDPOINTS" : "sts_regional_endpoints",
           value: mode, problem: "which must be regional or legacy")
       }
     }
-    let ignoreSetting =
-      environment["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"] ?? profile?.ignoreConfiguredEndpointURLs
-    if ignoreSetting?.lowercased() != "true" {
+    if !flag("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", profile?.ignoreConfiguredEndpointURLs) {
       let upper = service.uppercased()
       let candidates: [(String, String?)] = [
         ("AWS_ENDPOINT_URL_\(upper)", environment.nonEmpty("AWS_ENDPOINT_URL_\(upper)")),
@@ -154,10 +156,6 @@ public struct ServiceEndpoint: Sendable, Equatable {
         return endpoint
       }
     }
-    // botocore's settings: the variable when set (even empty), else the profile's key.
-    func flag(_ variable: String, _ key: String?) -> Bool {
-      (environment[variable] ?? key)?.lowercased() == "true"
-    }
     let fips = flag("AWS_USE_FIPS_ENDPOINT", profile?.useFIPSEndpoint)
     let dualStack = flag("AWS_USE_DUALSTACK_ENDPOINT", profile?.useDualStackEndpoint)
     let found: (url: String, signingRegion: String)
@@ -165,7 +163,6 @@ public struct ServiceEndpoint: Sendable, Equatable {
       if service == "iam" {
         found = try AWSEndpoints.iam(region: region, fips: fips, dualStack: dualStack)
       } else {
-        let mode = environment["AWS_STS_REGIONAL_ENDPOINTS"] ?? profile?.stsRegionalEndpoints
         found = try AWSEndpoints.sts(
           region: region, fips: fips, dualStack: dualStack, legacyGlobal: mode == "legacy")
       }

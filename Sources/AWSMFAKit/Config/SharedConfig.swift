@@ -86,11 +86,6 @@ public struct SharedConfig: Sendable {
     return names
   }
 
-  /// Whether either file defines `name`.
-  public func hasProfile(_ name: String) -> Bool {
-    config.lookup(name) != nil || credentials.lookup(name) != nil
-  }
-
   /// Profile `name` as botocore's profile map holds it: the config file's section (the later of
   /// `[default]` and `[profile default]`) over its `DEFAULT` keys, with the credentials file's
   /// section (over that file's `DEFAULT`) laid on top; nil when neither file has it.

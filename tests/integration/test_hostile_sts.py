@@ -12,7 +12,6 @@ import shutil
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import pytest
@@ -22,6 +21,7 @@ if _PEERS not in sys.path:
     sys.path.insert(0, _PEERS)
 
 from hostile import HostileSTS  # noqa: E402
+from test_shell_hooks import TmuxShell as SharedTmuxShell, install_line  # noqa: E402
 
 SHELLS = ["bash", "zsh", "fish"]
 DANGEROUS = ["nul_entity_error", "raw_nul_error", "rs_values", "meta_values", "escape_error"]
@@ -231,66 +231,14 @@ def non_loopback_ipv4() -> str | None:
     return None
 
 
-# --- interactive shells (tmux), after test_shell_hooks.TmuxShell ---------------------------------
+# --- interactive shells (tmux): test_shell_hooks.TmuxShell -----------------------------------------
 
-class TmuxShell:
-    """An interactive shell in its own tmux server; commands report back through files."""
+class TmuxShell(SharedTmuxShell):
+    """test_shell_hooks' shell, waiting longer (a hostile peer may be slow) and joining wrapped
+    lines, so that one error line is one line however long the peer's text."""
 
-    def __init__(self, shell: str, env: dict, home: Path, rc: str):
-        self.shell, self.home, self.n = shell, home, 0
-        self.socket = f"awsmfa-hostile-{uuid.uuid4().hex[:8]}"
-        if shell == "bash":
-            (home / "bashrc").write_text(rc)
-            argv = ["bash", "--noprofile", "--rcfile", str(home / "bashrc"), "-i"]
-        elif shell == "zsh":
-            (home / ".zshrc").write_text(rc)
-            env = dict(env, ZDOTDIR=str(home))
-            argv = ["zsh", "-i"]
-        else:
-            (home / ".config" / "fish").mkdir(parents=True, exist_ok=True)
-            (home / ".config" / "fish" / "config.fish").write_text(rc)
-            env = dict(env, XDG_CONFIG_HOME=str(home / ".config"), XDG_DATA_HOME=str(home / ".data"))
-            argv = ["fish", "-i"]
-        env = dict(env, HOME=str(home), TERM="xterm-256color", PS1="$ ", SHELL=f"/bin/{shell}")
-        self.tmux("new-session", "-d", "-x", "200", "-y", "50", "-s", "t", "-c", str(home),
-                  "env", "-i", *[f"{k}={v}" for k, v in env.items()], *argv)
-        self.ask("echo ready")
-
-    def tmux(self, *args) -> str:
-        return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, check=True,
-                              timeout=20, env={"PATH": os.environ["PATH"], "TMUX_TMPDIR": "/tmp"}).stdout
-
-    def send(self, line: str):
-        self.tmux("send-keys", "-t", "t", "-l", line)
-        self.tmux("send-keys", "-t", "t", "Enter")
-
-    def ask(self, command: str, timeout: float = 40) -> str:
-        self.n += 1
-        out, done = self.home / f"answer.{self.n}", self.home / f"done.{self.n}"
-        self.send(f"{command} > {out}; touch {done}")
-        deadline = time.time() + timeout
-        while not done.exists():
-            if time.time() > deadline:
-                raise AssertionError(f"{self.shell} did not answer {command!r}:\n{self.screen()}")
-            time.sleep(0.05)
-        return out.read_text(errors="replace")
-
-    def var(self, name: str) -> str:
-        return self.ask(f"printf '%s\\n' \"${name}\"").rstrip("\n")
-
-    def screen(self) -> str:
-        return self.tmux("capture-pane", "-p", "-J", "-t", "t", "-S", "-200")
-
-    def title(self) -> str:
-        return self.tmux("display-message", "-p", "-t", "t", "#{pane_title}").strip()
-
-    def close(self):
-        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=20)
-        Path(f"/tmp/tmux-{os.getuid()}/{self.socket}").unlink(missing_ok=True)
-
-
-def install_line(shell: str) -> str:
-    return "awsmfa hook fish | source" if shell == "fish" else f'eval "$(awsmfa hook {shell})"'
+    ask_timeout = 40
+    capture_flags = ("-J",)
 
 
 def export_line(shell: str, name: str, value: str) -> str:

@@ -17,7 +17,12 @@ SHELLS = ["bash", "zsh", "fish"]
 
 
 class TmuxShell:
-    """An interactive shell in its own tmux server; commands report back through files."""
+    """An interactive shell in its own tmux server; commands report back through files.
+    (test_hostile_sts and test_bash_preexec use it too.)"""
+
+    # Seconds `ask` waits by default, and extra `capture-pane` flags (`-J` joins wrapped lines).
+    ask_timeout: float = 30
+    capture_flags: tuple[str, ...] = ()
 
     def __init__(self, shell: str, env: dict, home: Path, rc: str):
         self.shell, self.home, self.n = shell, home, 0
@@ -35,20 +40,22 @@ class TmuxShell:
             env = dict(env, XDG_CONFIG_HOME=str(home / ".config"), XDG_DATA_HOME=str(home / ".data"))
             argv = ["fish", "-i"]
         env = dict(env, HOME=str(home), TERM="xterm-256color", PS1="$ ", SHELL=f"/bin/{shell}")
-        self.tmux("new-session", "-d", "-x", "200", "-y", "50", "-s", "t",
+        self.tmux("new-session", "-d", "-x", "200", "-y", "50", "-s", "t", "-c", str(home),
                   "env", "-i", *[f"{k}={v}" for k, v in env.items()], *argv)
         self.ask("echo ready")
 
     def tmux(self, *args) -> str:
         return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True,
-                              check=True, env={"PATH": os.environ["PATH"], "TMUX_TMPDIR": "/tmp"}).stdout
+                              check=True, timeout=20,
+                              env={"PATH": os.environ["PATH"], "TMUX_TMPDIR": "/tmp"}).stdout
 
     def send(self, line: str):
         self.tmux("send-keys", "-t", "t", "-l", line)
         self.tmux("send-keys", "-t", "t", "Enter")
 
-    def ask(self, command: str, timeout: float = 30) -> str:
+    def ask(self, command: str, timeout: float | None = None) -> str:
         """Runs `command` at the next prompt with stdout to a file; returns what it printed."""
+        timeout = self.ask_timeout if timeout is None else timeout
         self.n += 1
         out = self.home / f"answer.{self.n}"
         done = self.home / f"done.{self.n}"
@@ -58,7 +65,7 @@ class TmuxShell:
             if time.time() > deadline:
                 raise AssertionError(f"{self.shell} did not answer {command!r}:\n{self.screen()}")
             time.sleep(0.05)
-        return out.read_text()
+        return out.read_text(errors="replace")
 
     def var(self, name: str) -> str:
         return self.ask(f"printf '%s\\n' \"${name}\"").rstrip("\n")
@@ -69,10 +76,14 @@ class TmuxShell:
         return self.ask("echo $status" if self.shell == "fish" else "echo $?").strip()
 
     def screen(self) -> str:
-        return self.tmux("capture-pane", "-p", "-t", "t", "-S", "-200")
+        return self.tmux("capture-pane", "-p", *self.capture_flags, "-t", "t", "-S", "-200")
+
+    def title(self) -> str:
+        return self.tmux("display-message", "-p", "-t", "t", "#{pane_title}").strip()
 
     def close(self):
-        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True)
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=20)
+        Path(f"/tmp/tmux-{os.getuid()}/{self.socket}").unlink(missing_ok=True)
 
 
 def install_line(shell: str) -> str:

@@ -12,7 +12,7 @@ struct Device: AsyncParsableCommand {
 
 /// The AWS clients and cache the device commands build.
 struct DeviceContext {
-  let transport: AsyncHTTPTransport
+  let transport: NetworkTransport
   let sts: STSClient
   let iam: IAMClient
   let cache: CacheGuard
@@ -23,7 +23,8 @@ struct DeviceContext {
     let iamEndpoint = try ServiceEndpoint.resolve(
       service: "iam", profile: profile, environment: environment)
     for endpoint in [stsEndpoint, iamEndpoint] { RunContext.warnIfPlaintext(endpoint) }
-    transport = AsyncHTTPTransport()
+    transport = NetworkTransport(
+      settings: NetworkSettings(environment: environment, profileBundle: profile?.caBundle))
     sts = STSClient(
       client: QueryClient(
         transport: transport, endpoint: stsEndpoint, service: "sts", version: "2011-06-15"))

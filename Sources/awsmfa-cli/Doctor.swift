@@ -130,7 +130,9 @@ struct Doctor: AsyncParsableCommand {
       return
     }
     report.pass("endpoint: \(endpoint.url) (signing region \(endpoint.signingRegion))")
-    let transport = AsyncHTTPTransport()
+    let settings = NetworkSettings(environment: environment, profileBundle: profile.caBundle)
+    guard checkNetwork(settings, endpoint: endpoint, report: &report) else { return }
+    let transport = NetworkTransport(settings: settings)
     let client = QueryClient(
       transport: transport, endpoint: endpoint, service: "sts", version: "2011-06-15", deadline: 10,
       retries: 0)
@@ -153,7 +155,36 @@ struct Doctor: AsyncParsableCommand {
           fix: "check the access keys of \(Quote.human(profile.sourceProfile)) and the endpoint")
       }
     }
-    await transport.shutdown()
+  }
+
+  /// The proxy the STS endpoint is reached through and the CA bundle, each checked; false when
+  /// either is unusable (the STS call would only repeat the error).
+  func checkNetwork(_ settings: NetworkSettings, endpoint: ServiceEndpoint, report: inout Report)
+    -> Bool
+  {
+    var usable = true
+    do {
+      if let proxy = try settings.proxy(for: endpoint.url) {
+        report.pass("proxy: \(proxy.display) (from \(proxy.variable))")
+      } else {
+        report.note("proxy: none for \(endpoint.url)")
+      }
+    } catch {
+      report.fail("proxy: \(error)", fix: "set it to http://[user:password@]host:port")
+      usable = false
+    }
+    if let (path, source) = settings.caBundle {
+      do {
+        let count = try NetworkTransport.loadBundle(path: path, source: source).count
+        report.pass(
+          "CA bundle: \(path) (from \(source)), \(count) certificate\(count == 1 ? "" : "s"), replacing the system's trust store"
+        )
+      } catch {
+        report.fail("CA bundle: \(error)", fix: "point \(source) at a PEM file of CA certificates")
+        usable = false
+      }
+    }
+    return usable
   }
 
   /// Whether a plugged-in YubiKey holds the profile's OATH credential (no code is calculated

@@ -21,6 +21,8 @@ enum Failure {
       return (config, error.description)
     case let error as EndpointError:
       return (config, error.description)
+    case let error as NetworkError:
+      return (config, error.description)
     case let error as ConfigWriteError:
       return (config, error.description)
     case let error as UnsafeValueError:
@@ -47,6 +49,8 @@ enum Failure {
         return (refused, error.description + hint)
       case .clockSkew:
         return (refused, error.description + " Fix the system clock (is NTP running?).")
+      case .transport(let failure) where failure.kind == .configuration:
+        return (config, error.description)
       case .unavailable, .transport:
         return (unavailable, error.description)
       case .malformed:

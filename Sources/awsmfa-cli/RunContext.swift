@@ -5,7 +5,7 @@ import Foundation
 /// The core objects one command builds for a profile: transport, STS client, cache, code source.
 struct RunContext {
   let service: SessionService
-  let transport: AsyncHTTPTransport
+  let transport: NetworkTransport
 
   init(
     profile: ResolvedProfile, environment: Environment, verbose: Bool, code: String?,
@@ -14,7 +14,8 @@ struct RunContext {
     let endpoint = try ServiceEndpoint.resolve(
       service: "sts", profile: profile, environment: environment)
     Self.warnIfPlaintext(endpoint)
-    transport = AsyncHTTPTransport()
+    transport = NetworkTransport(
+      settings: NetworkSettings(environment: environment, profileBundle: profile.caBundle))
     var client = QueryClient(
       transport: transport, endpoint: endpoint, service: "sts", version: "2011-06-15",
       deadline: Self.timeout(environment, default: defaultTimeout))

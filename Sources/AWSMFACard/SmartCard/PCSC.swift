@@ -14,7 +14,7 @@ struct PCSCLibrary {
   let transmit: awsmfa_SCardTransmit_fn
 
   /// The library, or nil when libpcsclite.so.1 is not installed.
-  nonisolated(unsafe) static let shared: PCSCLibrary? = load()
+  static let shared: PCSCLibrary? = load()
 
   static func load() -> PCSCLibrary? {
     guard let handle = dlopen("libpcsclite.so.1", RTLD_NOW | RTLD_LOCAL) else { return nil }

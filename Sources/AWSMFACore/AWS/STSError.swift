@@ -34,7 +34,8 @@ public enum STSError: Error, Sendable, CustomStringConvertible {
   /// Whether trying the same request again soon may succeed.
   public var isRetryable: Bool {
     switch self {
-    case .unavailable, .transport: return true
+    case .unavailable: return true
+    case .transport(let error): return error.isRetryable
     default: return false
     }
   }

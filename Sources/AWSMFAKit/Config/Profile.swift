@@ -57,6 +57,8 @@ public struct ResolvedProfile: Sendable, Equatable {
   public var useFIPSEndpoint: String?
   /// `use_dualstack_endpoint` of the asked-for profile.
   public var useDualStackEndpoint: String?
+  /// `ca_bundle` of the asked-for profile (botocore reads it from the session's profile only).
+  public var caBundle: String?
   /// `ServiceEndpoint.cacheScope` of the profile's STS endpoint: part of every cache key, so that
   /// credentials from one endpoint are never served for another.
   public var endpointScope = ""
@@ -273,6 +275,7 @@ extension SharedConfig {
     resolved.ignoreConfiguredEndpointURLs = asked["ignore_configured_endpoint_urls"]
     resolved.useFIPSEndpoint = asked["use_fips_endpoint"]
     resolved.useDualStackEndpoint = asked["use_dualstack_endpoint"]
+    resolved.caBundle = asked["ca_bundle"]
     if let services = asked["services"] {
       if let section = try servicesSection(services) {
         for (key, value) in [("sts", section["sts"]), ("iam", section["iam"])] {

@@ -28,15 +28,24 @@ public struct Environment: Sendable {
   public var values: [String: String] {
     if let explicit { return explicit }
     var values: [String: String] = [:]
+    for (name, value) in entries { values[name] = value }
+    return values
+  }
+
+  /// Every variable in the process's order (`environ`'s; by name for an explicit environment),
+  /// for readers whose result depends on the order, as urllib's proxy variables do.
+  public var entries: [(String, String)] {
+    if let explicit { return explicit.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } }
+    var entries: [(String, String)] = []
     var pointer = environ
     while let entry = pointer.pointee {
       let text = String(cString: entry)
       if let equals = text.utf8.firstIndex(of: UInt8(ascii: "=")) {
-        values[String(text[..<equals])] = String(text[text.index(after: equals)...])
+        entries.append((String(text[..<equals]), String(text[text.index(after: equals)...])))
       }
       pointer += 1
     }
-    return values
+    return entries
   }
 
   /// The variable `name`, if set.

@@ -155,7 +155,7 @@ final class Exchange: @unchecked Sendable {
     let port = proxy?.port ?? target.port
     ClientBootstrap(group: loop)
       .connectTimeout(.milliseconds(Int64(connectTimeout * 1000)))
-      .channelOption(.socketOption(.tcp_nodelay), value: 1)
+      .channelOption(.tcpOption(.tcp_nodelay), value: 1)
       .connect(host: host, port: port)
       .whenComplete { outcome in
         switch outcome {

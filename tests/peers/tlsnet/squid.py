@@ -19,8 +19,8 @@ for squid), so the temp dir is chowned to that user. Each instance has its own s
 leaves behind. `shutdown_lifetime 0` makes SIGTERM quick.
 
 access.log lines (logformat `tlsnet`): `LOCALPORT METHOD URL STATUS USER`; a CONNECT is logged
-when its tunnel closes, so wait_entries() polls. Probe connections without a request log as
-`- - error:transaction-end-before-headers 0 -` and are skipped.
+when its tunnel closes, so wait_entries() polls. Connections without a request (start-up probes)
+log as `PORT - error:transaction-end-before-headers 0 -` and are skipped.
 """
 from __future__ import annotations
 
@@ -238,7 +238,7 @@ class Squid:
         found = []
         for line in text.splitlines():
             parts = line.split()
-            if len(parts) != 5 or not parts[0].isdigit() or not parts[3].isdigit():
+            if len(parts) != 5 or not parts[0].isdigit() or not parts[3].isdigit() or parts[1] == "-":
                 continue
             found.append(Entry(int(parts[0]), parts[1], parts[2], int(parts[3]),
                                None if parts[4] == "-" else urllib.parse.unquote(parts[4])))

@@ -15,7 +15,8 @@ struct AWSMFA: AsyncParsableCommand {
       """,
     version: "0.1.0",
     subcommands: [
-      Env.self, Unset.self, Code.self, Exec.self, List.self, Clear.self, Hook.self, Completion.self,
+      Env.self, Unset.self, Code.self, Exec.self, Serve.self, Login.self, List.self, Clear.self,
+      Hook.self, Completion.self,
       Doctor.self, Device.self, Resolve.self, NetworkCommand.self, EndpointCommand.self,
     ]
   )

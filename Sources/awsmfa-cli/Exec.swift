@@ -8,9 +8,9 @@ struct Exec: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Run COMMAND with PROFILE's credentials in its environment (execve, no shell).",
     usage:
-      "awsmfa exec [--nest] [--refresh] [--code CODE] [--verbose] PROFILE [OPTIONS…] [--] COMMAND [ARG…]",
+      "awsmfa exec [--server] [--nest] [--refresh] [--code CODE] [--verbose] PROFILE [OPTIONS…] [--] COMMAND [ARG…]",
     discussion:
-      "Options go before PROFILE, or between PROFILE and `--`; everything after `--` (or, without it, after PROFILE) belongs to COMMAND. COMMAND's exit status is awsmfa's; signals reach it directly."
+      "Options go before PROFILE, or between PROFILE and `--`; everything after `--` (or, without it, after PROFILE) belongs to COMMAND. COMMAND's exit status is awsmfa's; signals reach it directly. With --server, COMMAND gets no keys but a credential server on loopback (AWS_CONTAINER_CREDENTIALS_FULL_URI) that renews role credentials from the cached MFA session, so it can run past the 1-hour role cap."
   )
 
   @Argument(help: "The profile in the AWS config files.")
@@ -18,6 +18,12 @@ struct Exec: AsyncParsableCommand {
 
   @Argument(parsing: .captureForPassthrough, help: "The command and its arguments.")
   var command: [String] = []
+
+  @Flag(
+    help:
+      "Serve credentials to COMMAND from a loopback server that renews them, instead of exporting keys."
+  )
+  var server = false
 
   @Flag(help: "Allow running inside another awsmfa exec of a different profile.")
   var nest = false
@@ -64,6 +70,7 @@ struct Exec: AsyncParsableCommand {
     while let word = rest.popFirst() {
       switch word {
       case "--nest": nest = true
+      case "--server": server = true
       case "--refresh": refresh = true
       case "-v", "--verbose": verbose = true
       case "--code":
@@ -92,6 +99,10 @@ struct Exec: AsyncParsableCommand {
       )
       Foundation.exit(Failure.usage)
     }
+    if server {
+      try await serve(words: words, environment: environment)
+      return
+    }
     let exports: Exports
     do {
       let resolved = try SharedConfig.load(environment: environment).resolve(profile)
@@ -118,5 +129,26 @@ struct Exec: AsyncParsableCommand {
     let reason = String(cString: strerror(errno))
     Stderr.line("awsmfa: cannot run \(Quote.human(program)): \(reason).")
     Foundation.exit(errno == ENOENT ? 127 : 126)
+  }
+
+  /// `--server`: COMMAND runs beside a credential server, which ends with it.
+  func serve(words: [String], environment: Environment) async throws {
+    let endpoint: CredentialEndpoint
+    do {
+      endpoint = try await CredentialEndpoint.start(
+        profile: profile, environment: environment, verbose: verbose, code: code)
+    } catch {
+      Failure.exit(with: error)
+    }
+    let status: Int32
+    do {
+      status = try await Supervisor.run(words, environment: endpoint.childEnvironment(environment))
+    } catch {
+      await endpoint.stop()
+      Stderr.line("awsmfa: \(error)")
+      Foundation.exit(error.status)
+    }
+    await endpoint.stop()
+    Foundation.exit(status)
   }
 }

@@ -23,6 +23,8 @@ enum Failure {
       return (config, error.description)
     case let error as NetworkError:
       return (config, error.description)
+    case let error as LoginError:
+      return (error.exitCode, error.description)
     case let error as ConfigWriteError:
       return (config, error.description)
     case let error as UnsafeValueError:

@@ -327,7 +327,7 @@ final class Exchange: @unchecked Sendable {
       : "If the proxy inspects TLS, set AWS_CA_BUNDLE to its CA certificate."
     if let extra = error as? NIOSSLExtraError, extra == .failedToValidateHostname {
       return
-        "The certificate \(host) presented does not match the name \(host): it was issued for another host. Check the endpoint URL; \(interception.prefix(1).lowercased() + interception.dropFirst())"
+        "The certificate presented by \(host) does not match that name: it was issued for another host. Check the endpoint URL. \(interception)"
     }
     guard let ssl = error as? NIOSSLError else {
       if case .some = error as? BoringSSLError { return handshakeRefused(host) }

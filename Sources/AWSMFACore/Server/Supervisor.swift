@@ -1,0 +1,109 @@
+import AWSMFAKit
+import Dispatch
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Runs a command beside awsmfa (not in its place, as `exec` does) and waits for it: for
+/// `exec --server`, whose server must live as long as the command.
+///
+/// The command stays in awsmfa's process group, so the terminal's Ctrl-C and Ctrl-\ reach it
+/// directly; awsmfa ignores them meanwhile and ends when the command does. SIGTERM and SIGHUP
+/// sent to awsmfa are passed on. The command starts with no signal blocked, every signal at its
+/// default, the user's core-dump limit and only descriptors 0, 1 and 2.
+public enum Supervisor {
+  public struct SpawnError: Error, CustomStringConvertible {
+    public var description: String
+    /// 127 when the program was not found, else 126 (a shell's convention).
+    public var status: Int32
+  }
+
+  /// Starts `arguments[0]` (PATH-searched) with exactly `environment`, waits, and returns its
+  /// exit status (128+signal when a signal ended it).
+  public static func run(_ arguments: [String], environment: [String: String])
+    async throws(SpawnError) -> Int32
+  {
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var none = sigset_t()
+    sigemptyset(&none)
+    posix_spawnattr_setsigmask(&attributes, &none)
+    var all = sigset_t()
+    sigfillset(&all)
+    posix_spawnattr_setsigdefault(&attributes, &all)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    let argv = arguments.map { strdup($0) } + [nil]
+    defer {
+      envp.forEach { free($0) }
+      argv.forEach { free($0) }
+    }
+    // The terminal's signals are the command's to act on while it runs.
+    signal(SIGINT, SIG_IGN)
+    signal(SIGQUIT, SIG_IGN)
+    var pid: pid_t = 0
+    closeDescriptorsOnExec()
+    restoreCoreDumps()
+    let spawned = posix_spawnp(&pid, arguments[0], nil, &attributes, argv, envp)
+    disableCoreDumps()
+    guard spawned == 0 else {
+      signal(SIGINT, SIG_DFL)
+      signal(SIGQUIT, SIG_DFL)
+      throw SpawnError(
+        description:
+          "cannot run \(Quote.human(arguments[0])): \(String(cString: strerror(spawned)))",
+        status: spawned == ENOENT ? 127 : 126)
+    }
+    let child = pid
+    let forwarders = [SIGTERM, SIGHUP].map { number in
+      signal(number, SIG_IGN)
+      let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+      source.setEventHandler { kill(child, number) }
+      source.resume()
+      return source
+    }
+    defer { forwarders.forEach { $0.cancel() } }
+    return await withCheckedContinuation { continuation in
+      // waitpid blocks: on a thread of its own, not one of the concurrency pool's few.
+      Thread.detachNewThread {
+        var status: Int32 = 0
+        while waitpid(child, &status, 0) < 0 && errno == EINTR {}
+        let code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        continuation.resume(returning: code)
+      }
+    }
+  }
+}
+
+/// Waits for the first of some signals (which are ignored from then on, not fatal).
+public final class SignalWait: @unchecked Sendable {
+  // @unchecked: `resumed` is guarded by `lock`; `sources` is written once, before any handler runs.
+  private let lock = NSLock()
+  private var resumed = false
+  private var sources: [any DispatchSourceSignal] = []
+
+  public init() {}
+
+  /// Returns when one of `signals` arrives.
+  public func wait(for signals: [Int32]) async {
+    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+      sources = signals.map { number in
+        signal(number, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+        source.setEventHandler { [self] in
+          lock.lock()
+          let first = !resumed
+          resumed = true
+          lock.unlock()
+          if first { continuation.resume() }
+        }
+        source.resume()
+        return source
+      }
+    }
+    sources.forEach { $0.cancel() }
+  }
+}

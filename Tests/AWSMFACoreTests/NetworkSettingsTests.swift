@@ -117,9 +117,10 @@ final class FailingTransport: HTTPTransport, @unchecked Sendable {
 
 @Suite struct TransportRetryTests {
   let signer = SigningCredentials(accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret")
-  let endpoint = ServiceEndpoint(url: "https://sts.amazonaws.com/", signingRegion: "us-east-1")!
 
-  func calls(for kind: TransportError.Kind) async -> Int {
+  func calls(for kind: TransportError.Kind) async throws -> Int {
+    let endpoint = try #require(
+      ServiceEndpoint(url: "https://sts.amazonaws.com/", signingRegion: "us-east-1"))
     let transport = FailingTransport(
       TransportError(url: "https://sts.amazonaws.com", kind: kind, description: "failed."))
     let client = QueryClient(
@@ -129,13 +130,13 @@ final class FailingTransport: HTTPTransport, @unchecked Sendable {
     return transport.calls
   }
 
-  @Test func certificateAndProxyFailuresAreTriedOnce() async {
-    #expect(await calls(for: .tls) == 1)
-    #expect(await calls(for: .proxy) == 1)
-    #expect(await calls(for: .configuration) == 1)
+  @Test func certificateAndProxyFailuresAreTriedOnce() async throws {
+    #expect(try await calls(for: .tls) == 1)
+    #expect(try await calls(for: .proxy) == 1)
+    #expect(try await calls(for: .configuration) == 1)
   }
 
-  @Test func anUnreachableHostIsTriedAgain() async {
-    #expect(await calls(for: .unreachable) == 3)
+  @Test func anUnreachableHostIsTriedAgain() async throws {
+    #expect(try await calls(for: .unreachable) == 3)
   }
 }

@@ -18,12 +18,13 @@ _awsmfa() {
     fi
     [[ -n $command && -z $words ]] && _awsmfa_table "$command"
   done
-  [[ -n $command ]] || words='env unset code exec list clear hook completion doctor device help --help --version'
+  [[ -n $command ]] || words='env unset code exec serve login list clear hook completion doctor device help --help --version'
   if [[ -n $command && " $valued " == *" $prev "* ]]; then
     words=
     case $command:$prev in
     env:-f | env:--format) words='bash zsh fish json dotenv' ;;
     unset:-f | unset:--format) words='bash zsh fish json dotenv' ;;
+    serve:--format) words='bash zsh fish json dotenv' ;;
     esac
     COMPREPLY=($(compgen -W "$words" -- "$cur"))
   elif [[ $cur != -* ]] && ((profile == 2 || profile == 1 && positionals == 0)); then
@@ -42,7 +43,9 @@ _awsmfa_table() {
     env) words='-f --format --duration --refresh --new-session --code -v --verbose --debug --version -h --help' valued='-f --format --duration --code' profile=1 sub='' ;;
     unset) words='-f --format --version -h --help' valued='-f --format' profile=0 sub='' ;;
     code) words='--version -h --help' valued='' profile=1 sub='' ;;
-    exec) words='--nest --refresh -v --verbose --code --version -h --help' valued='--code' profile=1 sub='' ;;
+    exec) words='--server --nest --refresh -v --verbose --code --version -h --help' valued='--code' profile=1 sub='' ;;
+    serve) words='--format --code -v --verbose --version -h --help' valued='--format --code' profile=1 sub='' ;;
+    login) words='--print --destination --code -v --verbose --version -h --help' valued='--destination --code' profile=1 sub='' ;;
     list) words='--json --version -h --help' valued='' profile=0 sub='' ;;
     clear) words='--all --version -h --help' valued='' profile=2 sub='' ;;
     hook) words='--version -h --help bash zsh fish' valued='' profile=0 sub='' ;;

@@ -1,7 +1,11 @@
 import AWSMFACore
 import AWSMFAKit
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// `awsmfa code PROFILE`: the TOTP code of the profile's MFA device, from the source `env` would
 /// use: its `mfa_process`, else the YubiKey holding the account, else a prompt on the terminal.
@@ -53,7 +57,7 @@ struct Code: AsyncParsableCommand {
       }
     } catch let error as ValidationError {
       Stderr.line("awsmfa: " + error.message)
-      Foundation.exit(Failure.config)
+      Glibc.exit(Failure.config)
     } catch {
       Failure.exit(with: error)
     }

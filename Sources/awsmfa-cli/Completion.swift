@@ -1,6 +1,11 @@
+import AWSMFACore
 import AWSMFAKit
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// `awsmfa completion SHELL`: the tab-completion script, generated from the command tree so that
 /// it names every subcommand, option and value; profile names come from `awsmfa __profiles`.
@@ -60,48 +65,62 @@ struct CommandTable {
 
   /// The root's subcommands, from `--experimental-dump-help` of this very executable.
   static func load() throws -> [CommandTable] {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/proc/self/exe")
-    process.arguments = ["--experimental-dump-help"]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard let json = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-      let root = json["command"] as? [String: Any]
-    else { throw ValidationError("Cannot read the command tree.") }
-    return children(of: root)
+    let output: [UInt8]
+    do {
+      output = try Supervisor.capture(["/proc/self/exe", "--experimental-dump-help"])
+    } catch {
+      throw ValidationError("Cannot read the command tree: \(error).")
+    }
+    guard let tool = try? JSONDecoder().decode(DumpedTool.self, from: Data(output)) else {
+      throw ValidationError("Cannot read the command tree.")
+    }
+    return children(of: tool.command)
   }
 
   /// The displayed subcommands of `command` (ArgumentParser's `help` is not one to complete into).
-  static func children(of command: [String: Any]) -> [CommandTable] {
-    let subcommands = command["subcommands"] as? [[String: Any]] ?? []
-    return subcommands.filter { $0["shouldDisplay"] as? Bool ?? true }.map(table)
+  static func children(of command: DumpedTool.Command) -> [CommandTable] {
+    (command.subcommands ?? []).filter { $0.shouldDisplay ?? true }.map(table)
   }
 
-  static func table(_ command: [String: Any]) -> CommandTable {
-    let arguments = (command["arguments"] as? [[String: Any]] ?? []).filter {
-      $0["shouldDisplay"] as? Bool ?? true
-    }
-    let positional = arguments.first { $0["kind"] as? String == "positional" }
-    let options = arguments.filter { $0["kind"] as? String != "positional" }.map { argument in
-      let names = (argument["names"] as? [[String: Any]] ?? []).compactMap { name -> String? in
-        guard let text = name["name"] as? String else { return nil }
-        return (name["kind"] as? String == "short" ? "-" : "--") + text
-      }
-      return Option(
-        names: names, takesValue: argument["kind"] as? String == "option",
-        values: argument["allValues"] as? [String] ?? [],
-        help: argument["abstract"] as? String ?? "")
+  static func table(_ command: DumpedTool.Command) -> CommandTable {
+    let arguments = (command.arguments ?? []).filter { $0.shouldDisplay ?? true }
+    let positional = arguments.first { $0.kind == "positional" }
+    let options = arguments.filter { $0.kind != "positional" }.map { argument in
+      Option(
+        names: (argument.names ?? []).map { ($0.kind == "short" ? "-" : "--") + $0.name },
+        takesValue: argument.kind == "option", values: argument.allValues ?? [],
+        help: argument.abstract ?? "")
     }
     return CommandTable(
-      name: command["commandName"] as? String ?? "", help: command["abstract"] as? String ?? "",
-      options: options,
-      takesProfile: ["profile", "profiles"].contains(positional?["valueName"] as? String),
-      takesProfiles: positional?["valueName"] as? String == "profiles",
-      positionalValues: positional?["allValues"] as? [String] ?? [],
-      subcommands: command["subcommands"] == nil
+      name: command.commandName, help: command.abstract ?? "", options: options,
+      takesProfile: ["profile", "profiles"].contains(positional?.valueName),
+      takesProfiles: positional?.valueName == "profiles",
+      positionalValues: positional?.allValues ?? [],
+      subcommands: command.subcommands == nil
         ? [] : children(of: command).filter { $0.name != "help" })
   }
+}
+
+/// The part of ArgumentParser's `--experimental-dump-help` JSON completion reads.
+struct DumpedTool: Decodable {
+  struct Name: Decodable {
+    var kind: String
+    var name: String
+  }
+  struct Argument: Decodable {
+    var kind: String
+    var shouldDisplay: Bool?
+    var names: [Name]?
+    var valueName: String?
+    var allValues: [String]?
+    var abstract: String?
+  }
+  struct Command: Decodable {
+    var commandName: String
+    var abstract: String?
+    var shouldDisplay: Bool?
+    var subcommands: [Command]?
+    var arguments: [Argument]?
+  }
+  var command: Command
 }

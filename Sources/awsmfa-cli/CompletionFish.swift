@@ -70,7 +70,7 @@ extension CompletionScript {
   /// `text` in single quotes for fish.
   static func fishQuote(_ text: String) -> String {
     "'"
-      + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'")
+      + text.replacing("\\", with: "\\\\").replacing("'", with: "\\'")
       + "'"
   }
 }

@@ -100,11 +100,13 @@ extension CompletionScript {
 
   /// `text` in single quotes for zsh.
   static func zshQuote(_ text: String) -> String {
-    "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    "'" + text.replacing("'", with: "'\\''") + "'"
   }
 
   /// A help text that cannot end an `_arguments` spec or `_describe` item early.
   static func zshDescription(_ text: String) -> String {
-    String(text.map { "[]:\\".contains($0) ? " " : $0 }).trimmingCharacters(in: .whitespaces)
+    String(
+      text.map { "[]:\\".contains($0) ? " " : $0 }.drop { $0 == " " }.reversed().drop { $0 == " " }
+        .reversed())
   }
 }

@@ -1,6 +1,10 @@
 import AWSMFACore
 import AWSMFAKit
-import Foundation
+import FoundationEssentials
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// What `exec --server` and `serve` share: a profile's session service behind a credential
 /// server, and the variables that point an SDK at it.

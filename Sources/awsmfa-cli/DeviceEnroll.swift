@@ -1,7 +1,11 @@
 import AWSMFACore
 import AWSMFAKit
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// `awsmfa device enroll PROFILE`: a new IAM virtual MFA device whose secret lives on the YubiKey.
 struct DeviceEnroll: AsyncParsableCommand {

@@ -1,7 +1,11 @@
 import AWSMFACore
 import AWSMFAKit
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// `awsmfa device list [PROFILE]`: IAM devices beside the OATH credentials on the YubiKeys.
 struct DeviceList: AsyncParsableCommand {
@@ -45,8 +49,8 @@ struct DeviceList: AsyncParsableCommand {
     let widths = (0..<2).map { column in ([header] + cells).map { $0[column].count }.max() ?? 0 }
     var text =
       ([header] + cells).map { line in
-        line[0].padding(toLength: widths[0], withPad: " ", startingAt: 0) + "  "
-          + line[1].padding(toLength: widths[1], withPad: " ", startingAt: 0) + "  " + line[2]
+        line[0].paddedRight(to: widths[0]) + "  "
+          + line[1].paddedRight(to: widths[1]) + "  " + line[2]
       }.joined(separator: "\n") + "\n"
     for problem in inventory.problems { text += "mismatch: \(problem)\n" }
     Stdout.report(text)

@@ -1,7 +1,11 @@
 import AWSMFACore
 import AWSMFAKit
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// `awsmfa doctor [PROFILE]`: one line per check, ✔ or ✘ with a fix.
 struct Doctor: AsyncParsableCommand {
@@ -34,7 +38,7 @@ struct Doctor: AsyncParsableCommand {
     do {
       let config = try SharedConfig.load(environment: environment)
       let count = config.profileNames.count
-      let exists = FileManager.default.fileExists(atPath: config.configPath)
+      let exists = access(config.configPath, F_OK) == 0
       report.pass(
         "config: \(config.configPath)\(exists ? "" : " (absent)") and \(config.credentialsPath) parsed, \(count) profile\(count == 1 ? "" : "s")"
       )

@@ -1,7 +1,11 @@
 import AWSMFACore
 import AWSMFAKit
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// `awsmfa exec PROFILE -- COMMAND…`: runs COMMAND with the credentials, replacing awsmfa.
 struct Exec: AsyncParsableCommand {
@@ -97,7 +101,7 @@ struct Exec: AsyncParsableCommand {
       Stderr.line(
         "awsmfa: already inside `awsmfa exec \(outer)`; pass --nest to run \(Quote.human(profile)) inside it."
       )
-      Foundation.exit(Failure.usage)
+      Glibc.exit(Failure.usage)
     }
     if server {
       try await serve(words: words, environment: environment)
@@ -128,7 +132,7 @@ struct Exec: AsyncParsableCommand {
     execvp(program, argv)
     let reason = String(cString: strerror(errno))
     Stderr.line("awsmfa: cannot run \(Quote.human(program)): \(reason).")
-    Foundation.exit(errno == ENOENT ? 127 : 126)
+    Glibc.exit(errno == ENOENT ? 127 : 126)
   }
 
   /// `--server`: COMMAND runs beside a credential server, which ends with it.
@@ -146,9 +150,9 @@ struct Exec: AsyncParsableCommand {
     } catch {
       await endpoint.stop()
       Stderr.line("awsmfa: \(error)")
-      Foundation.exit(error.status)
+      Glibc.exit(error.status)
     }
     await endpoint.stop()
-    Foundation.exit(status)
+    Glibc.exit(status)
   }
 }

@@ -1,7 +1,11 @@
 import AWSMFACore
 import AWSMFAKit
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// The one table from failures to exit codes and hints (documented in the README).
 enum Failure {
@@ -80,7 +84,7 @@ enum Failure {
   static func exit(with error: any Error, prefix: String = "awsmfa: ") -> Never {
     let (code, message) = classify(error)
     Stderr.line(prefix + message)
-    Foundation.exit(code)
+    Glibc.exit(code)
   }
 }
 
@@ -88,19 +92,26 @@ enum Failure {
 /// control characters made visible (a message may quote a server or a config file).
 enum Stderr {
   static func line(_ text: String) {
-    FileHandle.standardError.write(Data((Visible.text(text) + "\n").utf8))
+    _ = FileIO.write(fd: 2, Visible.text(text) + "\n")
   }
 }
 
 /// Standard output, written once per run with the whole payload.
 enum Stdout {
   static func write(_ text: String) {
-    FileHandle.standardOutput.write(Data(text.utf8))
+    _ = FileIO.write(fd: 1, text)
   }
 
   /// A report for a person (`list`, `doctor`): names and values from the config files or a
   /// server are quoted in it, so control characters are made visible; line breaks stay.
   static func report(_ text: String) {
     write(Visible.text(text, keepNewlines: true))
+  }
+}
+
+extension String {
+  /// The text followed by spaces up to `width` characters (a table column).
+  func paddedRight(to width: Int) -> String {
+    self + String(repeating: " ", count: max(0, width - count))
   }
 }

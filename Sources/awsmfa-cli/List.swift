@@ -1,7 +1,11 @@
 import AWSMFACore
 import AWSMFAKit
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// `awsmfa list`: profiles, their MFA device and role, and cached sessions with time left.
 struct List: ParsableCommand {
@@ -88,7 +92,7 @@ struct Row {
     return ([header] + cells).map { line in
       line.enumerated().map { index, cell in
         index == line.count - 1
-          ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+          ? cell : cell.paddedRight(to: widths[index])
       }.joined(separator: "  ")
     }.joined(separator: "\n") + "\n"
   }

@@ -1,7 +1,11 @@
 import AWSMFACore
 import AWSMFAKit
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// `awsmfa login PROFILE`: the AWS console, signed in as the profile's role.
 struct Login: AsyncParsableCommand {

@@ -1,6 +1,10 @@
 import AWSMFACore
 import AWSMFAKit
-import Foundation
+import FoundationEssentials
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// The core objects one command builds for a profile: transport, STS client, cache, code source.
 struct RunContext {

@@ -2,7 +2,11 @@ import AWSMFACore
 import AWSMFAKit
 import ArgumentParser
 import Dispatch
-import Foundation
+import FoundationEssentials
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// `awsmfa serve PROFILE`: a credential server for a shell or an IDE to point at.
 struct Serve: AsyncParsableCommand {

@@ -36,7 +36,9 @@ STATUS_WRONG_TOKEN = 403
 STATUS_OTHER_PATH = 404
 STATUS_NOT_LOOPBACK = 403
 CONTAINER_METHOD = "container-role"                 # botocore's ContainerProvider.METHOD
+ASSUMED_ROLE_ARN = "arn:aws:sts::{account}:assumed-role/admin/"
 CHAINED_ROLE_MAX = 3600                             # role assumed from the MFA session
+MFA_SESSION_MAX = 43200                             # base: GetSessionToken's default lifetime
 ROLE_DURATION = 900                                 # duration_seconds (STS minimum)
 REFRESH_WINDOW = 895                                # awsmfa_refresh_window: renew after 5 s
 RENEW_EVERY = ROLE_DURATION - REFRESH_WINDOW
@@ -44,11 +46,15 @@ SDK_SECONDS = 20                                    # longer than 3 role credent
 SDK_INTERVAL = 0.5
 MIN_DISTINCT_KEYS = 3
 EXIT_STATUS = 7
+MISSING_PROGRAM = "no-such-program-awsmfa"
+MISSING_PROGRAM_EXIT = 127                          # as plain exec
+REFUSED_CONNECTION = "ConnectionRefusedError"
 NETNS_ADDRESS = "198.18.0.1"     # a non-loopback address, only inside a private network namespace
 SERVE_FORMATS = [None, "bash", "zsh", "fish"]       # None: the default (bash)
 SERVE_SHELL = {None: "bash", "bash": "bash", "zsh": "zsh", "fish": "fish"}
 EXPORT_PREFIX = {None: "export ", "bash": "export ", "zsh": "export ", "fish": None}
 SERVE_EXIT_ON_SIGTERM = 0
+IMMEDIATE_SIGTERM_TRIES = 5      # SIGTERM the moment the exports are out: no window to die in
 
 # ---------------------------------------------------------------- what COMMAND runs
 # Each child is a Python script; PRELUDE gives it the server's URL and token and one raw GET.
@@ -307,11 +313,19 @@ def leaks(text: str, secrets: list[str]) -> list[str]:
 def test_command_gets_the_server_and_no_credentials(awsmfa_bin, aws_home, keyring_name, sts, tmp_path):
     """The environment: URL + token, nothing that could shadow the server, the profile's region;
     boto3's default chain ends at the container provider even with a [default] profile, ambient
-    keys and AWS_PROFILE around."""
+    keys, AWS_PROFILE, a container token file and a web-identity role around.
+    (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI is not tried: left in place, it would send botocore
+    to 169.254.170.2, off this machine.)"""
     default_profile_that_would_shadow(aws_home, sts)
+    stale_token = tmp_path / "container-token"
+    stale_token.write_text("stale-container-token")
+    web_token = tmp_path / "web-identity-token"
+    web_token.write_text("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln")
     ambient = {"AWS_PROFILE": "base", "AWS_DEFAULT_PROFILE": "base",
                "AWS_ACCESS_KEY_ID": sts.access_key_id, "AWS_SECRET_ACCESS_KEY": sts.secret_access_key,
-               "AWS_SESSION_TOKEN": "stale-token"}
+               "AWS_SESSION_TOKEN": "stale-token",
+               "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": str(stale_token),
+               "AWS_WEB_IDENTITY_TOKEN_FILE": str(web_token), "AWS_ROLE_ARN": sts.chained_role_arn}
     env = child_env(aws_home, keyring_name, ambient, drop=REGION_VARS)
     code = sts.totp()
     done = subprocess.run([awsmfa_bin, *server_exec("admin", sys.executable, script(tmp_path, "p.py", ENV_PROBE),
@@ -353,10 +367,11 @@ def test_sdk_client_outlives_the_role_credentials(run, sts, aws_home, tmp_path):
     assert not failed, failed[:3]
     assert report["warnings"] == [], "botocore could not refresh from the server: " + "; ".join(report["warnings"][:3])
     assert len(calls) >= SDK_SECONDS / (SDK_INTERVAL + 1)
-    assert all(c["arn"].startswith(f"arn:aws:sts::{sts.account_id}:assumed-role/admin/") for c in calls)
+    assert all(c["arn"].startswith(ASSUMED_ROLE_ARN.format(account=sts.account_id)) for c in calls)
     signed = [c["signed_key"] for c in calls]
     distinct = set(signed)
     assert len(distinct) >= MIN_DISTINCT_KEYS, f"the key changed only {len(distinct) - 1} times in {report['seconds']:.0f} s"
+    assert len({c["frozen_key"] for c in calls}) >= MIN_DISTINCT_KEYS, "get_frozen_credentials saw no renewal"
     assert all(ROLE_KEY_RE.fullmatch(k) for k in distinct)
     # The gate saw exactly these calls, signed with exactly these keys.
     gci = sts.requests("GetCallerIdentity")
@@ -378,7 +393,7 @@ def test_aws_cli_as_the_command(run, sts, aws_home):
     done = run(*server_exec("admin", "aws", "sts", "get-caller-identity", "--output", "json"), timeout=90)
     assert done.returncode == 0, done.stderr
     identity = json.loads(done.stdout)
-    assert identity["Arn"].startswith(f"arn:aws:sts::{sts.account_id}:assumed-role/admin/"), identity
+    assert identity["Arn"].startswith(ASSUMED_ROLE_ARN.format(account=sts.account_id)), identity
     gci = sts.requests("GetCallerIdentity")
     assert len(gci) == 1 and gci[0]["access_key_id"] != sts.access_key_id
     assert sts.count("GetSessionToken") == 1
@@ -428,7 +443,7 @@ def test_a_request_from_a_non_loopback_address_is_refused(run, sts, awsmfa_bin, 
     assert done.returncode == 0, done.stderr
     seen = json.loads(done.stdout)
     check_credentials(seen["from_loopback"], CHAINED_ROLE_MAX)
-    assert seen["via_other_address"] == "ConnectionRefusedError", seen["via_other_address"]
+    assert seen["via_other_address"] == REFUSED_CONNECTION, seen["via_other_address"]
     check_refusal(seen["from_other_source"], STATUS_NOT_LOOPBACK, [])
 
 
@@ -438,8 +453,8 @@ def test_exit_status_and_stdout_are_the_commands(run, sts):
     assert done.returncode == EXIT_STATUS, done.stderr
     assert port_of(done.stdout), "stdout is exactly what the command printed"
     assert port_closed(port_of(done.stdout))
-    missing = run(*server_exec("admin", "no-such-program-awsmfa"))
-    assert missing.returncode == 127 and "no-such-program-awsmfa" in missing.stderr
+    missing = run(*server_exec("admin", MISSING_PROGRAM))
+    assert missing.returncode == MISSING_PROGRAM_EXIT and MISSING_PROGRAM in missing.stderr
 
 
 def test_stderr_never_shows_a_secret(run, sts, aws_home, tmp_path):
@@ -490,7 +505,7 @@ def test_two_servers_at_once(run, sts, awsmfa_bin, aws_home, keyring_name, tmp_p
     assert info["admin"]["port"] != info["base"]["port"]
     assert info["admin"]["token"] != info["base"]["token"]
     admin_creds = check_credentials(result["admin"]["own"], CHAINED_ROLE_MAX)
-    base_creds = check_credentials(result["base"]["own"], 43200)
+    base_creds = check_credentials(result["base"]["own"], MFA_SESSION_MAX)
     assert base_creds["AccessKeyId"] == base["AccessKeyId"], "base is served its MFA session"
     assert admin_creds["AccessKeyId"] != base_creds["AccessKeyId"]
     for name in procs:
@@ -583,6 +598,25 @@ def test_serve_prints_exports_serves_and_exits_0_on_sigterm(fmt, run, sts, awsmf
     assert len(lines) == 2, lines
     assert port_closed(port)
     assert leaks(err, [token, first["SecretAccessKey"], first["Token"]]) == [], err
+
+
+def test_serve_exits_0_on_sigterm_sent_as_soon_as_the_exports_are_out(run, sts, awsmfa_bin, aws_home,
+                                                                       keyring_name):
+    """Once the exports are printed a script may stop serve at any moment: the signal must
+    already be handled then (a race here kills serve by SIGTERM's default action)."""
+    cache(run, sts, "admin")
+    codes = []
+    for _ in range(IMMEDIATE_SIGTERM_TRIES):
+        proc = start_serve(awsmfa_bin, aws_home, keyring_name)
+        try:
+            read_exports(proc)
+            proc.send_signal(signal.SIGTERM)
+            codes.append(proc.wait(10))
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    assert codes == [SERVE_EXIT_ON_SIGTERM] * IMMEDIATE_SIGTERM_TRIES, codes
 
 
 def test_serve_stops_on_sigint(run, sts, awsmfa_bin, aws_home, keyring_name, tmp_path):

@@ -1,5 +1,9 @@
 import AWSMFAKit
-import Foundation
+import FoundationEssentials
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// A virtual MFA device as CreateVirtualMFADevice returns it.
 public struct VirtualMFADevice: Sendable, Equatable {

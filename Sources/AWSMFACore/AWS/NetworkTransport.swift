@@ -1,10 +1,14 @@
 import AWSMFAKit
-import Foundation
+import FoundationEssentials
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// HTTP/1.1 over SwiftNIO, one connection per request: directly, or through a forward proxy
 /// (a CONNECT tunnel for https, the absolute form for http), with TLS by BoringSSL against the
@@ -362,11 +366,8 @@ final class Exchange: @unchecked Sendable {
   }
 
   static func day(_ seconds: Int) -> String {
-    let formatter = DateFormatter()
-    formatter.locale = Locale(identifier: "en_US_POSIX")
-    formatter.timeZone = TimeZone(identifier: "UTC")
-    formatter.dateFormat = "yyyy-MM-dd HH:mm 'UTC'"
-    return formatter.string(from: Date(timeIntervalSince1970: Double(seconds)))
+    let stamp = RFC3339.format(Int64(seconds))
+    return stamp.prefix(10) + " " + stamp.dropFirst(11).prefix(5) + " UTC"
   }
 
   /// Why a connection could not be made, in a few words.

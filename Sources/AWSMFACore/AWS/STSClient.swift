@@ -1,5 +1,9 @@
 import AWSMFAKit
-import Foundation
+import FoundationEssentials
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// The STS calls awsmfa makes (a fake in unit tests).
 public protocol STSService: Sendable {
@@ -249,7 +253,14 @@ public enum HTTPDate {
       let month = months.firstIndex(of: String(parts[2])),
       let year = Int(parts[3])
     else { return nil }
-    let stamp = String(format: "%04d-%02d-%02dT%@Z", year, month + 1, day, String(parts[4]))
+    let stamp =
+      "\(padded(year, 4))-\(padded(month + 1, 2))-\(padded(day, 2))T\(parts[4])Z"
     return RFC3339.parse(stamp)
   }
+}
+
+/// `value` in decimal with leading zeros to `width` digits.
+func padded(_ value: Int, _ width: Int) -> String {
+  let digits = String(value)
+  return String(repeating: "0", count: max(0, width - digits.count)) + digits
 }

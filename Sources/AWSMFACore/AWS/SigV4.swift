@@ -1,6 +1,10 @@
 import AWSMFAKit
 import Crypto
-import Foundation
+import FoundationEssentials
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// Credentials that sign a request: long-term keys, or temporary ones with a session token.
 public typealias SigningCredentials = StaticKeys
@@ -129,12 +133,15 @@ public struct SigV4Signer: Sendable {
     var time = time_t(date.timeIntervalSince1970.rounded(.down))
     var parts = tm()
     gmtime_r(&time, &parts)
-    return String(
-      format: "%04d%02d%02dT%02d%02d%02dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
-      parts.tm_hour, parts.tm_min, parts.tm_sec)
+    let fields: [(Int32, Int)] = [
+      (parts.tm_year + 1900, 4), (parts.tm_mon + 1, 2), (parts.tm_mday, 2), (parts.tm_hour, 2),
+      (parts.tm_min, 2), (parts.tm_sec, 2),
+    ]
+    let text = fields.map { padded(Int($0.0), $0.1) }
+    return text[0...2].joined() + "T" + text[3...5].joined() + "Z"
   }
 
   static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
-    digest.map { String(format: "%02x", $0) }.joined()
+    digest.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
   }
 }

@@ -1,5 +1,9 @@
 import AWSMFAKit
-import Foundation
+import FoundationEssentials
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// Where a TOTP code for an MFA device comes from.
 public protocol MFACodeSource: Sendable {

@@ -1,6 +1,6 @@
 import AWSMFAKit
 import Dispatch
-import Foundation
+import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -67,8 +67,8 @@ public enum Supervisor {
     }
     defer { forwarders.forEach { $0.cancel() } }
     return await withCheckedContinuation { continuation in
-      // waitpid blocks: on a thread of its own, not one of the concurrency pool's few.
-      Thread.detachNewThread {
+      // waitpid blocks: on a Dispatch thread, not one of the concurrency pool's few.
+      DispatchQueue.global().async {
         var status: Int32 = 0
         while waitpid(child, &status, 0) < 0 && errno == EINTR {}
         let code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
@@ -78,11 +78,52 @@ public enum Supervisor {
   }
 }
 
+extension Supervisor {
+  /// Runs `arguments[0]` and returns everything it printed on stdout (at most 4 MiB); a failed
+  /// start or a non-zero exit is an error.
+  public static func capture(_ arguments: [String]) throws(SpawnError) -> [UInt8] {
+    var fds: [Int32] = [0, 0]
+    guard pipe(&fds) == 0 else {
+      throw SpawnError(description: "cannot create a pipe", status: 126)
+    }
+    for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+    let argv = arguments.map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    var pid: pid_t = 0
+    let spawned = posix_spawnp(&pid, arguments[0], &actions, nil, argv, environ)
+    close(fds[1])
+    defer { close(fds[0]) }
+    guard spawned == 0 else {
+      throw SpawnError(
+        description:
+          "cannot run \(Quote.human(arguments[0])): \(String(cString: strerror(spawned)))",
+        status: spawned == ENOENT ? 127 : 126)
+    }
+    var output: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while output.count < 4 << 20 {
+      let count = read(fds[0], &buffer, buffer.count)
+      if count < 0, errno == EINTR { continue }
+      if count <= 0 { break }
+      output += buffer[0..<count]
+    }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    guard status == 0 else {
+      throw SpawnError(description: "\(Quote.human(arguments[0])) failed", status: 126)
+    }
+    return output
+  }
+}
+
 /// Waits for the first of some signals (which are ignored from then on, not fatal).
 public final class SignalWait: @unchecked Sendable {
-  // @unchecked: `resumed` is guarded by `lock`; `sources` is written once, before any handler runs.
-  private let lock = NSLock()
-  private var resumed = false
+  // @unchecked: `sources` is written once, before any handler runs; `resumed` is a Mutex.
+  private let resumed = Mutex(false)
   private var sources: [any DispatchSourceSignal] = []
 
   public init() {}
@@ -94,10 +135,10 @@ public final class SignalWait: @unchecked Sendable {
         signal(number, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
         source.setEventHandler { [self] in
-          lock.lock()
-          let first = !resumed
-          resumed = true
-          lock.unlock()
+          let first = resumed.withLock { already in
+            defer { already = true }
+            return !already
+          }
           if first { continuation.resume() }
         }
         source.resume()

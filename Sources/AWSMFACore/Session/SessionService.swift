@@ -1,5 +1,9 @@
 import AWSMFAKit
-import Foundation
+import FoundationEssentials
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// Cached-or-fresh credentials for a profile: the keyring in front of STS, as a decorator.
 ///

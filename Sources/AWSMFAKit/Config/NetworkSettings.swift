@@ -16,12 +16,15 @@ public struct NetworkSettings: Sendable, Equatable {
   /// profile only, never along `source_profile`).
   public init(environment: Environment, profileBundle: String? = nil) {
     proxies = Self.proxyVariables(environment.entries)
-    // botocore takes an empty AWS_CA_BUNDLE as "verify nothing"; awsmfa never turns verification
-    // off, so an empty value means unset (a difference the README lists).
+    // botocore takes an empty AWS_CA_BUNDLE or ca_bundle as "verify nothing"; awsmfa never
+    // turns verification off, so an empty value means unset (a difference the README lists).
+    // REQUESTS_CA_BUNDLE comes last, as botocore's endpoint creator reads it.
     if let path = environment.nonEmpty("AWS_CA_BUNDLE") {
       caBundle = (path, "AWS_CA_BUNDLE")
     } else if let path = profileBundle, !path.isEmpty {
       caBundle = (path, "ca_bundle")
+    } else if let path = environment.nonEmpty("REQUESTS_CA_BUNDLE") {
+      caBundle = (path, "REQUESTS_CA_BUNDLE")
     }
   }
 
@@ -68,7 +71,7 @@ public struct NetworkSettings: Sendable, Equatable {
       hostOnly = String(host[..<colon])
     }
     for entry in noProxy.split(separator: ",", omittingEmptySubsequences: false) {
-      let trimmed = entry.trimmingSpaces()
+      let trimmed = entry.trimmingPythonWhitespace()
       guard !trimmed.isEmpty else { continue }
       let name = trimmed.drop { $0 == "." }.lowercased()
       if hostOnly == name || host == name { return true }
@@ -120,6 +123,9 @@ public struct ProxyServer: Sendable, Equatable {
         variable: variable,
         reason: "its scheme \(Quote.human(String(text[..<colon]))) is not http")
     }
+    if text.contains(":/") {
+      throw .proxy(variable: variable, reason: "it is not of the form http://host:port")
+    }
     // The authority ends at the first /, ? or #; the last @ in it ends the credentials.
     let end = text.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? text.endIndex
     var authority = Substring(text[..<end])
@@ -139,8 +145,11 @@ public struct ProxyServer: Sendable, Equatable {
       throw .proxy(variable: variable, reason: "it does not name a host")
     }
     self.host = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
-    if let port {
-      guard let number = Int(port), (1...65535).contains(number) else {
+    // An empty port is the default, as urllib3 reads it; a sign or anything but digits is not.
+    if let port, !port.isEmpty {
+      guard port.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let number = Int(port),
+        (1...65535).contains(number)
+      else {
         throw .proxy(variable: variable, reason: "its port \(Quote.human(port)) is not a port")
       }
       self.port = number
@@ -210,7 +219,9 @@ public struct HTTPTarget: Sendable, Equatable {
     guard Self.isHostName(host) else { return nil }
     self.host = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
     if let port {
-      guard let number = Int(port), (1...65535).contains(number) else { return nil }
+      guard port.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let number = Int(port),
+        (1...65535).contains(number)
+      else { return nil }
       self.port = number
     } else {
       self.port = scheme == "https" ? 443 : 80
@@ -285,10 +296,16 @@ public enum NetworkError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 extension Substring {
-  func trimmingSpaces() -> Substring {
+  /// Without the whitespace Python's `str.strip()` removes: Unicode white space and the
+  /// separators U+001C–U+001F.
+  func trimmingPythonWhitespace() -> Substring {
+    func isSpace(_ character: Character) -> Bool {
+      character.isWhitespace
+        || character.unicodeScalars.allSatisfy { (0x1C...0x1F).contains($0.value) }
+    }
     var slice = self
-    while let first = slice.first, first == " " || first == "\t" { slice = slice.dropFirst() }
-    while let last = slice.last, last == " " || last == "\t" { slice = slice.dropLast() }
+    while let first = slice.first, isSpace(first) { slice = slice.dropFirst() }
+    while let last = slice.last, isSpace(last) { slice = slice.dropLast() }
     return slice
   }
 }

@@ -13,11 +13,12 @@ struct AWSMFA: AsyncParsableCommand {
       (card, terminal, mfa_process), 74 keyring, 75 network or STS unavailable, 76 unreadable STS \
       answer, 77 STS refused, 78 configuration, 130 interrupted.
       """,
-    version: "0.1.0",
+    version: AWSMFAVersion.string,
     subcommands: [
       Env.self, Unset.self, Code.self, Exec.self, Serve.self, Login.self, List.self, Clear.self,
       Hook.self, Completion.self,
       Doctor.self, Device.self, Resolve.self, NetworkCommand.self, EndpointCommand.self,
+      Manual.self,
     ]
   )
 }

@@ -65,16 +65,7 @@ struct CommandTable {
 
   /// The root's subcommands, from `--experimental-dump-help` of this very executable.
   static func load() throws -> [CommandTable] {
-    let output: [UInt8]
-    do {
-      output = try Supervisor.capture(["/proc/self/exe", "--experimental-dump-help"])
-    } catch {
-      throw ValidationError("Cannot read the command tree: \(error).")
-    }
-    guard let tool = try? JSONDecoder().decode(DumpedTool.self, from: Data(output)) else {
-      throw ValidationError("Cannot read the command tree.")
-    }
-    return children(of: tool.command)
+    children(of: try DumpedTool.load().command)
   }
 
   /// The displayed subcommands of `command` (ArgumentParser's `help` is not one to complete into).
@@ -110,6 +101,8 @@ struct DumpedTool: Decodable {
   struct Argument: Decodable {
     var kind: String
     var shouldDisplay: Bool?
+    var isOptional: Bool?
+    var isRepeating: Bool?
     var names: [Name]?
     var valueName: String?
     var allValues: [String]?
@@ -118,9 +111,24 @@ struct DumpedTool: Decodable {
   struct Command: Decodable {
     var commandName: String
     var abstract: String?
+    var discussion: String?
     var shouldDisplay: Bool?
     var subcommands: [Command]?
     var arguments: [Argument]?
   }
   var command: Command
+
+  /// ArgumentParser's own description of this very executable's tree.
+  static func load() throws -> DumpedTool {
+    let output: [UInt8]
+    do {
+      output = try Supervisor.capture(["/proc/self/exe", "--experimental-dump-help"])
+    } catch {
+      throw ValidationError("Cannot read the command tree: \(error).")
+    }
+    guard let tool = try? JSONDecoder().decode(DumpedTool.self, from: Data(output)) else {
+      throw ValidationError("Cannot read the command tree.")
+    }
+    return tool
+  }
 }

@@ -36,6 +36,8 @@ struct Serve: AsyncParsableCommand {
       Stderr.line("awsmfa: serve prints shell exports: --format bash, zsh or fish.")
       throw ExitCode(Failure.usage)
     }
+    // Caught before the exports appear: whoever reads them may stop the server at once.
+    let stop = SignalWait([SIGINT, SIGTERM, SIGHUP])
     let endpoint: CredentialEndpoint
     do {
       endpoint = try await CredentialEndpoint.start(
@@ -52,9 +54,9 @@ struct Serve: AsyncParsableCommand {
     }
     Stdout.write(out)
     Stderr.line(
-      "awsmfa: serving \(Quote.human(profile))'s credentials at \(endpoint.server.url) until Ctrl-C."
+      "awsmfa: serving the credentials of \(Quote.human(profile)) at \(endpoint.server.url) until Ctrl-C."
     )
-    await SignalWait().wait(for: [SIGINT, SIGTERM, SIGHUP])
+    await stop.wait()
     await endpoint.stop()
   }
 }

@@ -50,7 +50,7 @@ MISSING_PROGRAM = "no-such-program-awsmfa"
 MISSING_PROGRAM_EXIT = 127                          # as plain exec
 REFUSED_CONNECTION = "ConnectionRefusedError"
 NETNS_ADDRESS = "198.18.0.1"     # a non-loopback address, only inside a private network namespace
-SERVE_FORMATS = [None, "bash", "zsh", "fish"]       # None: the default (bash)
+SERVE_FORMATS = [None, "bash", "zsh", "fish"]       # None: no --format; SHELL=/bin/bash, parent python
 SERVE_SHELL = {None: "bash", "bash": "bash", "zsh": "zsh", "fish": "fish"}
 EXPORT_PREFIX = {None: "export ", "bash": "export ", "zsh": "export ", "fish": None}
 SERVE_EXIT_ON_SIGTERM = 0

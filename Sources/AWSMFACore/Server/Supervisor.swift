@@ -120,31 +120,49 @@ extension Supervisor {
   }
 }
 
-/// Waits for the first of some signals (which are ignored from then on, not fatal).
+/// The first of some signals, caught from the moment it is made (so a signal sent before `wait`
+/// is not lost), and ignored from then on rather than fatal.
 public final class SignalWait: @unchecked Sendable {
-  // @unchecked: `sources` is written once, before any handler runs; `resumed` is a Mutex.
-  private let resumed = Mutex(false)
-  private var sources: [any DispatchSourceSignal] = []
+  // @unchecked: `sources` (Dispatch objects, not marked Sendable) is set in init and never
+  // touched again; the shared state is a Mutex.
+  private struct State {
+    var fired = false
+    var waiting: CheckedContinuation<Void, Never>?
+  }
+  /// A reference, so that the signal handlers and `wait` share one Mutex.
+  private final class Shared: Sendable {
+    let mutex = Mutex(State())
+  }
+  private let shared = Shared()
+  /// Kept for the process's lifetime: a cancelled source would let the signal kill it.
+  private let sources: [any DispatchSourceSignal]
 
-  public init() {}
-
-  /// Returns when one of `signals` arrives.
-  public func wait(for signals: [Int32]) async {
-    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-      sources = signals.map { number in
-        signal(number, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-        source.setEventHandler { [self] in
-          let first = resumed.withLock { already in
-            defer { already = true }
-            return !already
-          }
-          if first { continuation.resume() }
+  public init(_ signals: [Int32]) {
+    let shared = shared
+    sources = signals.map { number in
+      signal(number, SIG_IGN)
+      let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+      source.setEventHandler {
+        let waiting = shared.mutex.withLock { current -> CheckedContinuation<Void, Never>? in
+          current.fired = true
+          defer { current.waiting = nil }
+          return current.waiting
         }
-        source.resume()
-        return source
+        waiting?.resume()
       }
+      source.resume()
+      return source
     }
-    sources.forEach { $0.cancel() }
+  }
+
+  /// Returns once one of the signals has arrived (at once if one already has).
+  public func wait() async {
+    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+      let fired = shared.mutex.withLock { current -> Bool in
+        if !current.fired { current.waiting = continuation }
+        return current.fired
+      }
+      if fired { continuation.resume() }
+    }
   }
 }

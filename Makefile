@@ -3,7 +3,9 @@ PREFIX ?= /usr/local
 SWIFT ?= swift
 RELEASE_FLAGS = -c release --static-swift-stdlib
 
-.PHONY: all build install test unit integration deps test-deps bench lint clean generate
+BIN = .build/release
+
+.PHONY: all build install test unit integration deps test-deps bench lint clean generate man deb
 
 all: build
 
@@ -16,13 +18,25 @@ test-deps:
 build: deps
 	$(SWIFT) build $(RELEASE_FLAGS)
 
+# Stripped binaries, the shell hooks, completions where bash-completion, zsh and fish look, and
+# the man page.
 install: build
-	install -D -m 0755 .build/release/awsmfa $(DESTDIR)$(PREFIX)/bin/awsmfa
-	install -D -m 0755 .build/release/awsmfa-cli $(DESTDIR)$(PREFIX)/libexec/awsmfa/awsmfa-cli
-	@for f in shell/*; do [ -f "$$f" ] && install -D -m 0644 "$$f" $(DESTDIR)$(PREFIX)/share/awsmfa/$$f; done; true
-	@[ -f completions/awsmfa.bash ] && install -D -m 0644 completions/awsmfa.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/awsmfa || true
-	@[ -f completions/_awsmfa ] && install -D -m 0644 completions/_awsmfa $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_awsmfa || true
-	@[ -f completions/awsmfa.fish ] && install -D -m 0644 completions/awsmfa.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/awsmfa.fish || true
+	install -D -m 0755 -s $(BIN)/awsmfa $(DESTDIR)$(PREFIX)/bin/awsmfa
+	install -D -m 0755 -s $(BIN)/awsmfa-cli $(DESTDIR)$(PREFIX)/libexec/awsmfa/awsmfa-cli
+	for f in shell/awsmfa.bash shell/awsmfa.zsh shell/awsmfa.fish; do install -D -m 0644 "$$f" $(DESTDIR)$(PREFIX)/share/awsmfa/$$f; done
+	install -D -m 0644 completions/awsmfa.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/awsmfa
+	install -D -m 0644 completions/_awsmfa $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_awsmfa
+	install -D -m 0644 completions/awsmfa.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/awsmfa.fish
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1
+	$(BIN)/awsmfa-cli __manual README.md > $(DESTDIR)$(PREFIX)/share/man/man1/awsmfa.1
+
+# awsmfa(1), from the command tree and the README.
+man: build
+	$(BIN)/awsmfa-cli __manual README.md > awsmfa.1
+
+# dist/awsmfa_VERSION_ARCH.deb from the release build (see scripts/build-deb.sh).
+deb: build
+	scripts/build-deb.sh $(BIN)
 
 # Debug builds for tests (a release build takes 10+ minutes on two cores).
 test: test-deps lint
@@ -53,4 +67,4 @@ generate:
 	.build/debug/awsmfa completion fish > completions/awsmfa.fish
 
 clean:
-	rm -rf .build
+	rm -rf .build dist awsmfa.1

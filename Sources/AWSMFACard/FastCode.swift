@@ -33,7 +33,7 @@ public enum FastCode {
     } catch {
       FileIO.write(
         fd: 2,
-        Visible.text("awsmfa: " + error.description + (error.hint.map { " " + $0 } ?? "")) + "\n")
+        Visible.text("awsmfa: " + error.line) + "\n")
       return 69
     }
   }

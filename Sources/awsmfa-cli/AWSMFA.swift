@@ -21,4 +21,18 @@ struct AWSMFA: AsyncParsableCommand {
       Manual.self,
     ]
   )
+
+  /// Parses, runs, and sends every failure through `Failure.finish`, the one exit path.
+  static func main() async {
+    do {
+      var command = try parseAsRoot()
+      if var command = command as? any AsyncParsableCommand {
+        try await command.run()
+      } else {
+        try command.run()
+      }
+    } catch {
+      Failure.finish(error)
+    }
+  }
 }

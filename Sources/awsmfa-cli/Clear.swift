@@ -28,32 +28,28 @@ struct Clear: ParsableCommand {
     }
   }
 
-  func run() {
+  func run() throws {
     let environment = Environment.current()
     let store = KernelKeyring.forEnvironment(environment)
-    do {
-      let removed: Int
-      // Resolution memos are shortcuts, not sessions: they go too, uncounted.
-      try store.remove { $0.kind == .resolution && (all || profiles.contains($0.profile)) }
-      if all {
-        // Used-step records stay: they keep a code from being sent twice, whatever is cleared.
-        removed = try store.remove { $0.kind != .step }
-      } else {
-        let config = try SharedConfig.load(environment: environment)
-        var targets: Set<SessionIdentity> = []
-        for name in profiles {
-          let profile = try config.resolve(name)
-          targets.insert(profile.targetIdentity)
-          if profile.roles.isEmpty { targets.insert(profile.sessionIdentity) }
-        }
-        removed = try store.remove {
-          targets.contains($0) || ($0.kind == .role && profiles.contains($0.profile))
-        }
+    let removed: Int
+    // Resolution memos are shortcuts, not sessions: they go too, uncounted.
+    try store.remove { $0.kind == .resolution && (all || profiles.contains($0.profile)) }
+    if all {
+      // Used-step records stay: they keep a code from being sent twice, whatever is cleared.
+      removed = try store.remove { $0.kind != .step }
+    } else {
+      let config = try SharedConfig.load(environment: environment)
+      var targets: Set<SessionIdentity> = []
+      for name in profiles {
+        let profile = try config.resolve(name)
+        targets.insert(profile.targetIdentity)
+        if profile.roles.isEmpty { targets.insert(profile.sessionIdentity) }
       }
-      store.evictExpired(now: epochNow())
-      Stderr.line("awsmfa: removed \(removed) cached session\(removed == 1 ? "" : "s").")
-    } catch {
-      Failure.exit(with: error)
+      removed = try store.remove {
+        targets.contains($0) || ($0.kind == .role && profiles.contains($0.profile))
+      }
     }
+    store.evictExpired(now: epochNow())
+    Stderr.line("awsmfa: removed \(removed) cached session\(removed == 1 ? "" : "s").")
   }
 }

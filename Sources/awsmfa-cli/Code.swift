@@ -18,48 +18,43 @@ struct Code: AsyncParsableCommand {
   @Argument(help: "The profile in the AWS config files.")
   var profile: String
 
-  func run() async {
+  func run() async throws {
     disableCoreDumps()
     let environment = Environment.current()
     let output: String
-    do {
-      let profile = try SharedConfig.load(environment: environment).resolve(profile)
-      guard profile.mfaSerial != nil || profile.oathAccount != nil else {
-        throw ValidationError(
+    let profile = try SharedConfig.load(environment: environment).resolve(profile)
+    guard profile.mfaSerial != nil || profile.oathAccount != nil else {
+      throw Failure.Message(
+        code: Failure.config,
+        text:
           "Profile \(Quote.human(profile.name)) has neither mfa_serial nor awsmfa_oath_account.")
+    }
+    let peers = RunContext.yubiKeyPeers()
+    let source: any MFACodeSource
+    if let command = profile.mfaProcess {
+      source = ProcessCodeSource(command: command, timeout: RunContext.mfaProcessTimeout())
+    } else {
+      switch try YubiKeyCodeSource.locate(profile: profile, peers: peers) {
+      case .found(let key):
+        output = try key.consoleCode(
+          mfaSerial: profile.mfaSerial, now: epochNow(), store: peers.store, cue: peers.cue,
+          notice: { Stderr.line($0) })
+        return Stdout.write(output + "\n")
+      case .absent(let why):
+        // No card: a person at a terminal can type the code; without one, say why the card
+        // could not answer.
+        guard let terminal = Terminal.open() else { throw why }
+        source = TerminalCodeSource(terminal: terminal)
       }
-      let peers = RunContext.yubiKeyPeers()
-      let source: any MFACodeSource
-      if let command = profile.mfaProcess {
-        source = ProcessCodeSource(command: command, timeout: RunContext.mfaProcessTimeout())
-      } else {
-        switch try YubiKeyCodeSource.locate(profile: profile, peers: peers) {
-        case .found(let key):
-          output = try key.consoleCode(
-            mfaSerial: profile.mfaSerial, now: epochNow(), store: peers.store, cue: peers.cue,
-            notice: { Stderr.line($0) })
-          return Stdout.write(output + "\n")
-        case .absent(let why):
-          // No card: a person at a terminal can type the code; without one, say why the card
-          // could not answer.
-          guard let terminal = Terminal.open() else { throw why }
-          source = TerminalCodeSource(terminal: terminal)
-        }
-      }
-      // mfa_process or the terminal: the code of the current step, which `env` will then not
-      // send again (the step is recorded as used).
-      let step = epochNow() / 30
-      output = try await source.code(
-        device: profile.mfaSerial ?? profile.oathAccount ?? "-", profile: profile, step: step)
-      if let serial = profile.mfaSerial {
-        CacheGuard(store: peers.store, warn: { Stderr.line($0) })
-          .recordStep(step, device: serial, now: epochNow())
-      }
-    } catch let error as ValidationError {
-      Stderr.line("awsmfa: " + error.message)
-      Glibc.exit(Failure.config)
-    } catch {
-      Failure.exit(with: error)
+    }
+    // mfa_process or the terminal: the code of the current step, which `env` will then not
+    // send again (the step is recorded as used).
+    let step = epochNow() / 30
+    output = try await source.code(
+      device: profile.mfaSerial ?? profile.oathAccount ?? "-", profile: profile, step: step)
+    if let serial = profile.mfaSerial {
+      CacheGuard(store: peers.store, warn: { Stderr.line($0) })
+        .recordStep(step, device: serial, now: epochNow())
     }
     Stdout.write(output + "\n")
   }

@@ -33,45 +33,39 @@ struct DeviceEnroll: AsyncParsableCommand {
     disableCoreDumps()
     let environment = Environment.current()
     let outcome: Enrolment.Outcome
-    do {
-      let config = try SharedConfig.load(environment: environment)
-      let profile = try config.resolve(profile)
-      if isatty(0) == 1, let terminal = Terminal.open() {
-        let answer = terminal.ask(
-          "Enrol a new IAM MFA device for profile \(Quote.human(profile.name)) onto the YubiKey? [y/N] "
-        )
-        guard let answer, answer.lowercased().hasPrefix("y") else {
-          throw CleanExit.message("Nothing was changed.")
-        }
-      }
-      let context = try DeviceContext(profile: profile, environment: environment)
-      defer { context.close() }
-      let key = try PluggedKeys.one(
-        peers: RunContext.yubiKeyPeers(), wanted: credential.yubikey ?? profile.yubikeySerial)
-      let enrolment = Enrolment(
-        peers: .init(
-          identity: context.sts, iam: context.iam, sts: context.sts, cache: context.cache, key: key,
-          writeConfig: { serial, oathName in
-            try ConfigFileWriter.update(
-              path: config.configPath, profile: profile.name,
-              values: [("mfa_serial", serial), ("awsmfa_oath_account", oathName)], now: epochNow())
-          },
-          cue: { Cue.show($0) }))
-      outcome = try await enrolment.run(
-        profile: profile,
-        options: .init(deviceName: name, touch: !credential.noTouch, force: credential.force))
-      Stderr.line(
-        "awsmfa: enrolled \(outcome.serial) for user \(outcome.user) as \(Quote.human(outcome.oathName)) on \(key.label)."
+    let config = try SharedConfig.load(environment: environment)
+    let profile = try config.resolve(profile)
+    if isatty(0) == 1, let terminal = Terminal.open() {
+      let answer = terminal.ask(
+        "Enrol a new IAM MFA device for profile \(Quote.human(profile.name)) onto the YubiKey? [y/N] "
       )
-      Stderr.line(
-        "awsmfa: profile \(Quote.human(profile.name)) in \(config.configPath) now uses it"
-          + (outcome.backup.map { "; the previous file is kept as \($0)." } ?? "."))
-      Stderr.line("awsmfa: a first session is cached for \(outcome.expiration - epochNow()) s.")
-    } catch let exit as CleanExit {
-      throw exit
-    } catch {
-      Failure.exit(with: error)
+      guard let answer, answer.lowercased().hasPrefix("y") else {
+        throw CleanExit.message("Nothing was changed.")
+      }
     }
+    let context = try DeviceContext(profile: profile, environment: environment)
+    defer { context.close() }
+    let key = try PluggedKeys.one(
+      peers: RunContext.yubiKeyPeers(), wanted: credential.yubikey ?? profile.yubikeySerial)
+    let enrolment = Enrolment(
+      peers: .init(
+        identity: context.sts, iam: context.iam, sts: context.sts, cache: context.cache, key: key,
+        writeConfig: { serial, oathName in
+          try ConfigFileWriter.update(
+            path: config.configPath, profile: profile.name,
+            values: [("mfa_serial", serial), ("awsmfa_oath_account", oathName)], now: epochNow())
+        },
+        cue: { Cue.show($0) }))
+    outcome = try await enrolment.run(
+      profile: profile,
+      options: .init(deviceName: name, touch: !credential.noTouch, force: credential.force))
+    Stderr.line(
+      "awsmfa: enrolled \(outcome.serial) for user \(outcome.user) as \(Quote.human(outcome.oathName)) on \(key.label)."
+    )
+    Stderr.line(
+      "awsmfa: profile \(Quote.human(profile.name)) in \(config.configPath) now uses it"
+        + (outcome.backup.map { "; the previous file is kept as \($0)." } ?? "."))
+    Stderr.line("awsmfa: a first session is cached for \(outcome.expiration - epochNow()) s.")
     if backupQr { showQR(outcome.otpauthURI) }
     Stdout.write(outcome.serial + "\n")
   }

@@ -24,26 +24,22 @@ struct DeviceImport: ParsableCommand {
 
   @OptionGroup var credential: CredentialOptions
 
-  func run() {
+  func run() throws {
     disableCoreDumps()
     let name = account.contains(":") ? account : "\(AccountMatch.awsIssuer):\(account)"
     let codes: (String, String)
-    do {
-      guard let terminal = Terminal.open() else {
-        throw MFAError.terminal("there is no terminal to paste the secret key on")
-      }
-      let key = try PluggedKeys.one(peers: RunContext.yubiKeyPeers(), wanted: credential.yubikey)
-      guard let secret = terminal.ask("Secret key for \(name) (not shown): ", echo: false) else {
-        throw MFAError.cancelled
-      }
-      codes = try Enrolment.importSecret(
-        secret, name: name, key: key, touch: !credential.noTouch, force: credential.force,
-        now: epochNow(),
-        cue: { Cue.show($0) })
-      Stderr.line("awsmfa: stored \(Quote.human(name)) on \(key.label).")
-    } catch {
-      Failure.exit(with: error)
+    guard let terminal = Terminal.open() else {
+      throw MFAError.terminal("there is no terminal to paste the secret key on")
     }
+    let key = try PluggedKeys.one(peers: RunContext.yubiKeyPeers(), wanted: credential.yubikey)
+    guard let secret = terminal.ask("Secret key for \(name) (not shown): ", echo: false) else {
+      throw MFAError.cancelled
+    }
+    codes = try Enrolment.importSecret(
+      secret, name: name, key: key, touch: !credential.noTouch, force: credential.force,
+      now: epochNow(),
+      cue: { Cue.show($0) })
+    Stderr.line("awsmfa: stored \(Quote.human(name)) on \(key.label).")
     Stdout.write("MFA code 1: \(codes.0)\nMFA code 2: \(codes.1)\n")
   }
 }

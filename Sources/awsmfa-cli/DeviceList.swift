@@ -21,27 +21,23 @@ struct DeviceList: AsyncParsableCommand {
   func run() async throws {
     let environment = Environment.current()
     let inventory: DeviceOps.Inventory
-    do {
-      let config = try SharedConfig.load(environment: environment)
-      let profiles: [ResolvedProfile]
-      if let profile {
-        profiles = [try config.resolve(profile)]
-      } else {
-        profiles = config.profileNames.compactMap { try? config.resolve($0) }
-      }
-      var keys: [PluggedKey] = []
-      do {
-        keys = try PluggedKeys.all(peers: RunContext.yubiKeyPeers())
-      } catch {
-        Stderr.line("awsmfa: warning: \(Failure.classify(error).message) YubiKeys are not shown.")
-      }
-      let context = try DeviceContext(profile: profiles.first, environment: environment)
-      defer { context.close() }
-      inventory = await DeviceOps.inventory(
-        profiles: profiles, keys: keys, identity: context.sts, iam: context.iam)
-    } catch {
-      Failure.exit(with: error)
+    let config = try SharedConfig.load(environment: environment)
+    let profiles: [ResolvedProfile]
+    if let profile {
+      profiles = [try config.resolve(profile)]
+    } else {
+      profiles = config.profileNames.compactMap { try? config.resolve($0) }
     }
+    var keys: [PluggedKey] = []
+    do {
+      keys = try PluggedKeys.all(peers: RunContext.yubiKeyPeers())
+    } catch {
+      Stderr.line("awsmfa: warning: \(Failure.classify(error).message) YubiKeys are not shown.")
+    }
+    let context = try DeviceContext(profile: profiles.first, environment: environment)
+    defer { context.close() }
+    inventory = await DeviceOps.inventory(
+      profiles: profiles, keys: keys, identity: context.sts, iam: context.iam)
     let header = ["WHERE", "DEVICE / CREDENTIAL", "PROFILES"]
     let cells = inventory.rows.map {
       [$0.place, $0.name, $0.profiles.isEmpty ? "-" : $0.profiles.joined(separator: ",")]

@@ -19,23 +19,19 @@ struct DeviceResync: AsyncParsableCommand {
   func run() async throws {
     disableCoreDumps()
     let environment = Environment.current()
-    do {
-      let profile = try SharedConfig.load(environment: environment).resolve(profile)
-      guard let serial = profile.mfaSerial else { throw EnrolError.noDevice(profile: profile.name) }
-      let peers = RunContext.yubiKeyPeers()
-      let key: OATHKey
-      switch try YubiKeyCodeSource.locate(profile: profile, peers: peers) {
-      case .found(let found): key = found
-      case .absent(let why): throw why
-      }
-      let context = try DeviceContext(profile: profile, environment: environment)
-      defer { context.close() }
-      try await DeviceOps.resync(
-        profile: profile, source: YubiKeyCodeSource.using(key, peers: peers), identity: context.sts,
-        iam: context.iam, cache: context.cache, now: epochNow())
-      Stderr.line("awsmfa: resynchronised \(serial) with \(key.label).")
-    } catch {
-      Failure.exit(with: error)
+    let profile = try SharedConfig.load(environment: environment).resolve(profile)
+    guard let serial = profile.mfaSerial else { throw EnrolError.noDevice(profile: profile.name) }
+    let peers = RunContext.yubiKeyPeers()
+    let key: OATHKey
+    switch try YubiKeyCodeSource.locate(profile: profile, peers: peers) {
+    case .found(let found): key = found
+    case .absent(let why): throw why
     }
+    let context = try DeviceContext(profile: profile, environment: environment)
+    defer { context.close() }
+    try await DeviceOps.resync(
+      profile: profile, source: YubiKeyCodeSource.using(key, peers: peers), identity: context.sts,
+      iam: context.iam, cache: context.cache, now: epochNow())
+    Stderr.line("awsmfa: resynchronised \(serial) with \(key.label).")
   }
 }

@@ -19,15 +19,11 @@ struct EndpointCommand: ParsableCommand {
   @Flag var legacy = false
 
   func run() throws {
-    do {
-      let found =
-        service == "iam"
-        ? try AWSEndpoints.iam(region: region, fips: fips, dualStack: dualstack)
-        : try AWSEndpoints.sts(
-          region: region, fips: fips, dualStack: dualstack, legacyGlobal: legacy)
-      Stdout.write(found.url + " " + found.signingRegion + "\n")
-    } catch {
-      Failure.exit(with: error)
-    }
+    let found =
+      service == "iam"
+      ? try AWSEndpoints.iam(region: region, fips: fips, dualStack: dualstack)
+      : try AWSEndpoints.sts(
+        region: region, fips: fips, dualStack: dualstack, legacyGlobal: legacy)
+    Stdout.write(found.url + " " + found.signingRegion + "\n")
   }
 }

@@ -78,12 +78,12 @@ struct Env: AsyncParsableCommand {
       output = try ShellRenderer.render(
         exports, format: format ?? .default(environment: environment))
     } catch {
-      guard hook else { Failure.exit(with: error) }
+      guard hook else { throw error }
       // The hook retries a minute later, except after 69 (no code without the user): it then
       // waits for awsmfa-use.
       let name = Quote.human(profile)
-      Failure.exit(
-        with: error,
+      throw Failure.Prefixed(
+        error,
         prefix: Failure.classify(error).code == Failure.noCode
           ? "awsmfa: stopped refreshing \(name) until you run awsmfa-use \(name): "
           : "awsmfa: could not refresh \(name), next try in 60 s: ")

@@ -101,26 +101,24 @@ struct Exec: AsyncParsableCommand {
       Stderr.line(
         "awsmfa: already inside `awsmfa exec \(outer)`; pass --nest to run \(Quote.human(profile)) inside it."
       )
-      Glibc.exit(Failure.usage)
+      throw ExitCode(Failure.usage)
     }
     if server {
       try await serve(words: words, environment: environment)
       return
     }
-    let exports: Exports
+    let resolved = try SharedConfig.load(environment: environment).resolve(profile)
+    let context = try RunContext(
+      profile: resolved, environment: environment, verbose: verbose, code: code)
+    let credentials: SessionCredentials
     do {
-      let resolved = try SharedConfig.load(environment: environment).resolve(profile)
-      let context = try RunContext(
-        profile: resolved, environment: environment, verbose: verbose, code: code)
       defer { context.close() }
-      let credentials = try await context.service.credentials(
+      credentials = try await context.service.credentials(
         for: resolved, options: .init(refresh: refresh))
-      exports = Exports(
-        credentials: credentials, profile: resolved.name, region: resolved.region,
-        refreshWindow: resolved.refreshWindow, environment: environment)
-    } catch {
-      Failure.exit(with: error)
     }
+    let exports = Exports(
+      credentials: credentials, profile: resolved.name, region: resolved.region,
+      refreshWindow: resolved.refreshWindow, environment: environment)
     // The new program inherits this process's environment: change it in place, then execvp.
     for name in exports.removed { unsetenv(name) }
     exports.forEachVariable { setenv($0, $1, 1) }
@@ -130,29 +128,25 @@ struct Exec: AsyncParsableCommand {
     restoreCoreDumps()
     closeDescriptorsOnExec()
     execvp(program, argv)
-    let reason = String(cString: strerror(errno))
-    Stderr.line("awsmfa: cannot run \(Quote.human(program)): \(reason).")
-    Glibc.exit(errno == ENOENT ? 127 : 126)
+    let failure = errno
+    Stderr.line(
+      "awsmfa: cannot run \(Quote.human(program)): \(String(cString: strerror(failure))).")
+    throw ExitCode(failure == ENOENT ? 127 : 126)
   }
 
   /// `--server`: COMMAND runs beside a credential server, which ends with it.
   func serve(words: [String], environment: Environment) async throws {
-    let endpoint: CredentialEndpoint
-    do {
-      endpoint = try await CredentialEndpoint.start(
-        profile: profile, environment: environment, verbose: verbose, code: code)
-    } catch {
-      Failure.exit(with: error)
-    }
+    let endpoint = try await CredentialEndpoint.start(
+      profile: profile, environment: environment, verbose: verbose, code: code)
     let status: Int32
     do {
       status = try await Supervisor.run(words, environment: endpoint.childEnvironment(environment))
     } catch {
       await endpoint.stop()
       Stderr.line("awsmfa: \(error)")
-      Glibc.exit(error.status)
+      throw ExitCode(error.status)
     }
     await endpoint.stop()
-    Glibc.exit(status)
+    throw ExitCode(status)
   }
 }

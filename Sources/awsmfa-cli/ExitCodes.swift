@@ -9,14 +9,14 @@ import FoundationEssentials
 
 /// The one table from failures to exit codes and hints (documented in the README).
 enum Failure {
-  static let usage: Int32 = 64
-  static let noCode: Int32 = 69
-  static let internalError: Int32 = 70
-  static let keyring: Int32 = 74
-  static let unavailable: Int32 = 75
-  static let protocolError: Int32 = 76
-  static let refused: Int32 = 77
-  static let config: Int32 = 78
+  static let usage = ExitStatus.usage
+  static let noCode = ExitStatus.noCode
+  static let internalError = ExitStatus.internalError
+  static let keyring = ExitStatus.io
+  static let unavailable = ExitStatus.unavailable
+  static let protocolError = ExitStatus.protocolError
+  static let refused = ExitStatus.refused
+  static let config = ExitStatus.config
 
   /// The exit code and the line to print for `error`.
   static func classify(_ error: any Error) -> (code: Int32, message: String) {
@@ -40,9 +40,9 @@ enum Failure {
     case let error as MFAError:
       return (error == .refusedTyped ? refused : noCode, error.description)
     case let error as OATHError:
-      return (noCode, error.description + (error.hint.map { " " + $0 } ?? ""))
+      return (noCode, error.line)
     case let error as CardError:
-      return (noCode, error.description + (error.hint.map { " " + $0 } ?? ""))
+      return (noCode, error.line)
     case let error as KeyringError:
       return (keyring, error.description)
     case let error as STSError:
@@ -62,8 +62,10 @@ enum Failure {
       case .malformed:
         return (protocolError, error.description)
       }
+    case let error as Message:
+      return (error.code, error.text)
     case is CancellationError:
-      return (130, "Interrupted.")
+      return (ExitStatus.interrupted, "Interrupted.")
     default:
       return (internalError, "Unexpected error: \(error).")
     }
@@ -80,9 +82,34 @@ enum Failure {
     }
   }
 
-  /// Prints one line for `error` on stderr and exits with its code; stdout stays empty.
-  static func exit(with error: any Error, prefix: String = "awsmfa: ") -> Never {
-    let (code, message) = classify(error)
+  /// An error to report after another prefix than `awsmfa: ` (a hook's refresh says which
+  /// profile it gave up on).
+  struct Prefixed: Error {
+    var error: any Error
+    var prefix: String
+    init(_ error: any Error, prefix: String) {
+      self.error = error
+      self.prefix = prefix
+    }
+  }
+
+  /// A failure that is only a message and a code.
+  struct Message: Error {
+    var code: Int32
+    var text: String
+  }
+
+  /// The one exit path of a command that failed: ArgumentParser's own errors (usage, `--help`,
+  /// an ExitCode a command chose) go to ArgumentParser; anything else is one line on stderr and
+  /// the code of the table above. stdout stays empty.
+  static func finish(_ error: any Error) -> Never {
+    if error is ExitCode || error is CleanExit || error is ValidationError
+      || String(reflecting: type(of: error)).hasPrefix("ArgumentParser.")
+    {
+      AWSMFA.exit(withError: error)
+    }
+    let prefix = (error as? Prefixed)?.prefix ?? "awsmfa: "
+    let (code, message) = classify((error as? Prefixed)?.error ?? error)
     Stderr.line(prefix + message)
     Glibc.exit(code)
   }

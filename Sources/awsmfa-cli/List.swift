@@ -16,14 +16,10 @@ struct List: ParsableCommand {
   @Flag(help: "Print a JSON array for scripts.")
   var json = false
 
-  func run() {
+  func run() throws {
     let environment = Environment.current()
     let config: SharedConfig
-    do {
-      config = try SharedConfig.load(environment: environment)
-    } catch {
-      Failure.exit(with: error)
-    }
+    config = try SharedConfig.load(environment: environment)
     var cached: [CachedEntry] = []
     do {
       cached = try KernelKeyring.forEnvironment(environment).list()

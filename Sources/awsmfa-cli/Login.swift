@@ -34,22 +34,18 @@ struct Login: AsyncParsableCommand {
     disableCoreDumps()
     let environment = Environment.current()
     let url: String
-    do {
-      let resolved = try SharedConfig.load(environment: environment).resolve(profile)
-      guard !resolved.roles.isEmpty else { throw LoginError.notRole(profile: resolved.name) }
-      let signin = try ConsoleSignin(profile: resolved, environment: environment)
-      if let destination, HTTPTarget(url: destination)?.scheme != "https" {
-        throw LoginError.badDestination(destination)
-      }
-      let context = try RunContext(
-        profile: resolved, environment: environment, verbose: verbose, code: code)
-      defer { context.close() }
-      let credentials = try await context.service.credentials(for: resolved)
-      let token = try await signin.token(for: credentials, transport: context.transport)
-      url = signin.loginURL(token: token, destination: destination)
-    } catch {
-      Failure.exit(with: error)
+    let resolved = try SharedConfig.load(environment: environment).resolve(profile)
+    guard !resolved.roles.isEmpty else { throw LoginError.notRole(profile: resolved.name) }
+    let signin = try ConsoleSignin(profile: resolved, environment: environment)
+    if let destination, HTTPTarget(url: destination)?.scheme != "https" {
+      throw LoginError.badDestination(destination)
     }
+    let context = try RunContext(
+      profile: resolved, environment: environment, verbose: verbose, code: code)
+    defer { context.close() }
+    let credentials = try await context.service.credentials(for: resolved)
+    let token = try await signin.token(for: credentials, transport: context.transport)
+    url = signin.loginURL(token: token, destination: destination)
     if print {
       Stdout.write(url + "\n")
       return

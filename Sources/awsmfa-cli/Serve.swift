@@ -39,12 +39,8 @@ struct Serve: AsyncParsableCommand {
     // Caught before the exports appear: whoever reads them may stop the server at once.
     let stop = SignalWait([SIGINT, SIGTERM, SIGHUP])
     let endpoint: CredentialEndpoint
-    do {
-      endpoint = try await CredentialEndpoint.start(
-        profile: profile, environment: environment, verbose: verbose, code: code)
-    } catch {
-      Failure.exit(with: error)
-    }
+    endpoint = try await CredentialEndpoint.start(
+      profile: profile, environment: environment, verbose: verbose, code: code)
     var out = ""
     for (name, value) in endpoint.variables {
       out +=

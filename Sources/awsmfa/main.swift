@@ -14,7 +14,7 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "hook", arguments.count == 2,
   let shell = InteractiveShell(rawValue: arguments[1])
 {
-  exit(FileIO.write(fd: 1, HookScript.text(for: shell)) ? 0 : 74)
+  exit(FileIO.write(fd: 1, HookScript.text(for: shell)) ? 0 : ExitStatus.io)
 }
 if arguments.first == "__profiles" {
   // `__profiles [PREFIX]` prints names as they are; `__profiles --bash WORD` takes the word as
@@ -23,7 +23,7 @@ if arguments.first == "__profiles" {
   let typed = arguments.count > 1 ? arguments[arguments.count - 1] : ""
   let names = ProfileNames.matching(bash ? BashWord.dequote(typed) : typed, environment: .current())
   let text = names.map { (bash ? BashWord.escape($0) : $0) + "\n" }.joined()
-  exit(FileIO.write(fd: 1, text) ? 0 : 74)
+  exit(FileIO.write(fd: 1, text) ? 0 : ExitStatus.io)
 }
 if arguments.first == "env" {
   let environment = Environment.current()
@@ -33,7 +33,7 @@ if arguments.first == "env" {
     arguments: arguments, environment: environment,
     store: KernelKeyring.forEnvironment(environment), now: epochNow())
   {
-    exit(FileIO.write(fd: 1, text) ? 0 : 74)
+    exit(FileIO.write(fd: 1, text) ? 0 : ExitStatus.io)
   }
 }
 if arguments.first == "code" {
@@ -63,11 +63,11 @@ guard let cli = fullCLIPath() else {
     fd: 2,
     "awsmfa: cannot find awsmfa-cli beside this binary or in ../libexec/awsmfa; reinstall awsmfa.\n"
   )
-  exit(70)
+  exit(ExitStatus.internalError)
 }
 var argv: [UnsafeMutablePointer<CChar>?] = (["awsmfa"] + arguments).map { strdup($0) } + [nil]
 // The full CLI lowers the limit itself and must learn the user's own to pass on to children.
 restoreCoreDumps()
 execv(cli, &argv)
 FileIO.write(fd: 2, "awsmfa: cannot run \(cli): \(String(cString: strerror(errno))).\n")
-exit(70)
+exit(ExitStatus.internalError)

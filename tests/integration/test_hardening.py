@@ -496,8 +496,14 @@ def test_unsafe_lock_directory_still_serialises_eight_refreshes(state, awsmfa_bi
     assert len({out for _, out, _ in results}) == 1, "every terminal got the same session"
     assert sts.count("GetSessionToken") == 1
     assert sts.count("AssumeRole") == 1
+    # A process that starts after the first one stored the credentials is served from the
+    # keyring and takes no lock, so it has nothing to warn about; every other one warns once.
+    warned = 0
     for rc, out, err in results:
-        assert_one_lock_warning(Done(rc, out, err, 0.0), bad)
+        if err:
+            assert_one_lock_warning(Done(rc, out, err, 0.0), bad)
+            warned += 1
+    assert warned >= 1
     assert_fallback_used(aws_home, target)
 
 

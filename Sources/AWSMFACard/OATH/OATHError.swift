@@ -1,5 +1,7 @@
+import AWSMFAKit
+
 /// Why the OATH applet gave no code; each description is one sentence.
-public enum OATHError: Error, Sendable, Equatable, CustomStringConvertible {
+public enum OATHError: Error, HintedError, Sendable, Equatable {
   /// The card or PC/SC failed underneath.
   case card(CardError)
   /// The card has no OATH applet (SELECT answered 6A82): not a YubiKey, or OATH disabled.

@@ -1,3 +1,5 @@
+import AWSMFAKit
+
 /// One card, as the layers above see it: bytes of a command APDU in, bytes of the response out.
 public protocol CardConnection {
   /// Sends one command APDU and returns the response data followed by SW1 SW2.
@@ -13,7 +15,7 @@ public protocol CardDirectory {
 }
 
 /// Why a card could not be reached or did not answer; each description is one sentence.
-public enum CardError: Error, Sendable, Equatable, CustomStringConvertible {
+public enum CardError: Error, HintedError, Sendable, Equatable {
   /// libpcsclite.so.1 is not installed.
   case noLibrary
   /// pcscd (the PC/SC daemon) is not reachable.

@@ -38,7 +38,7 @@ public enum EnrolError: Error, Sendable, CustomStringConvertible {
     case .noDevice(let profile):
       return "Profile \(Quote.human(profile)) has no mfa_serial to resync."
     case .card(let error):
-      return error.description + (error.hint.map { " " + $0 } ?? "")
+      return error.line
     case .failed(let cause, let undone, let leftover):
       var text = Self.sentence(cause)
       text +=
@@ -61,7 +61,7 @@ public enum EnrolError: Error, Sendable, CustomStringConvertible {
 
   static func sentence(_ error: any Error) -> String {
     if let error = error as? OATHError {
-      return error.description + (error.hint.map { " " + $0 } ?? "")
+      return error.line
     }
     return String(describing: error)
   }

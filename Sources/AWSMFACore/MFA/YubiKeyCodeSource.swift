@@ -96,7 +96,7 @@ public final class YubiKeyCodeSource: MFACodeSource, @unchecked Sendable {
 
   /// The one-line message for an OATH failure, with its hint.
   public static func mfaError(_ error: OATHError) -> MFAError {
-    .card(error.description + (error.hint.map { " " + $0 } ?? ""))
+    .card(error.line)
   }
 
   /// VALIDATE with the remembered key; else ask once, and remember the derived key (not the password).

@@ -3,7 +3,7 @@
 # Idempotent: packages already present are not touched, so a second run costs a second.
 set -euo pipefail
 
-build_apt=(libpcsclite-dev libkeyutils-dev libqrencode-dev pkg-config)
+build_apt=(libpcsclite-dev libkeyutils-dev libqrencode-dev libssl-dev pkg-config)
 test_apt=(keyutils pcscd vsmartcard-vpcd yubikey-manager pcsc-tools python3-pyscard
   zsh fish tmux hyperfine strace direnv lintian dpkg-dev man-db bash-completion squid openssl)
 test_pip=("moto[server]" boto3 botocore awscli pytest awsume python-dotenv)

@@ -1,5 +1,4 @@
 import AWSMFAKit
-import Crypto
 import FoundationEssentials
 
 #if canImport(Glibc)
@@ -42,7 +41,7 @@ public struct SignableRequest: Sendable, Equatable {
   }
 }
 
-/// AWS Signature Version 4 over swift-crypto's SHA-256 and HMAC.
+/// AWS Signature Version 4 over libcrypto's SHA-256 and HMAC (`Digest`).
 public struct SigV4Signer: Sendable {
   public var credentials: SigningCredentials
   public var region: String
@@ -63,14 +62,12 @@ public struct SigV4Signer: Sendable {
     let scope = "\(day)/\(region)/\(service)/aws4_request"
     let (canonical, signedHeaders) = canonicalRequest(request, extra: added)
     let stringToSign =
-      "AWS4-HMAC-SHA256\n\(amzDate)\n\(scope)\n\(Self.hex(SHA256.hash(data: Array(canonical.utf8))))"
-    var key = SymmetricKey(data: Array(("AWS4" + credentials.secretAccessKey).utf8))
+      "AWS4-HMAC-SHA256\n\(amzDate)\n\(scope)\n\(Self.hex(Digest.sha256(Array(canonical.utf8))))"
+    var key = Array(("AWS4" + credentials.secretAccessKey).utf8)
     for part in [day, region, service, "aws4_request"] {
-      key = SymmetricKey(
-        data: Array(HMAC<SHA256>.authenticationCode(for: Array(part.utf8), using: key)))
+      key = Digest.hmac(.sha256, key: key, message: Array(part.utf8))
     }
-    let signature = Self.hex(
-      HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: key))
+    let signature = Self.hex(Digest.hmac(.sha256, key: key, message: Array(stringToSign.utf8)))
     added.append(
       (
         "Authorization",
@@ -106,7 +103,7 @@ public struct SigV4Signer: Sendable {
     let path = segments.joined(separator: "/")
     let canonical = [
       request.method, path.isEmpty ? "/" : path, query, canonicalHeaders, signedHeaders,
-      Self.hex(SHA256.hash(data: request.body)),
+      Self.hex(Digest.sha256(request.body)),
     ].joined(separator: "\n")
     return (canonical, signedHeaders)
   }

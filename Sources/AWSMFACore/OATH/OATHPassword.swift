@@ -1,25 +1,14 @@
-import Crypto
-import _CryptoExtras
-
 /// The applet's password arithmetic: key derivation, HMAC and secret shaping.
 public enum OATHPassword {
   /// The 16-byte key the applet stores: PBKDF2-HMAC-SHA1, 1000 rounds, over the applet's salt.
   public static func deriveKey(password: String, salt: [UInt8]) -> [UInt8] {
-    // Fixed by the YKOATH specification; the strength check of the safe entry point does not apply.
-    let key = try? KDF.Insecure.PBKDF2.deriveKey(
-      from: Array(password.utf8), salt: salt, using: .insecureSHA1, outputByteCount: 16,
-      unsafeUncheckedRounds: 1000)
-    return key.map { $0.withUnsafeBytes { Array($0) } } ?? []
+    // Fixed by the YKOATH specification.
+    Digest.pbkdf2SHA1(password: Array(password.utf8), salt: salt, rounds: 1000, length: 16)
   }
 
   /// HMAC of `message` under `key` with the applet's algorithm.
   public static func hmac(_ algorithm: OATHAlgorithm, key: [UInt8], message: [UInt8]) -> [UInt8] {
-    let symmetric = SymmetricKey(data: key)
-    switch algorithm {
-    case .sha1: return Array(HMAC<Insecure.SHA1>.authenticationCode(for: message, using: symmetric))
-    case .sha256: return Array(HMAC<SHA256>.authenticationCode(for: message, using: symmetric))
-    case .sha512: return Array(HMAC<SHA512>.authenticationCode(for: message, using: symmetric))
-    }
+    Digest.hmac(algorithm.digest, key: key, message: message)
   }
 
   /// Compares two MACs without stopping at the first difference.
@@ -32,11 +21,7 @@ public enum OATHPassword {
   public static func shortenSecret(_ secret: [UInt8], _ algorithm: OATHAlgorithm) -> [UInt8] {
     var key = secret
     if key.count > algorithm.blockSize {
-      switch algorithm {
-      case .sha1: key = Array(Insecure.SHA1.hash(data: key))
-      case .sha256: key = Array(SHA256.hash(data: key))
-      case .sha512: key = Array(SHA512.hash(data: key))
-      }
+      key = Digest.hash(algorithm.digest, key)
     }
     return key + [UInt8](repeating: 0, count: max(0, 14 - key.count))
   }
@@ -60,5 +45,16 @@ enum Base64 {
       index += 3
     }
     return out
+  }
+}
+
+extension OATHAlgorithm {
+  /// The digest the applet computes with.
+  var digest: Digest.Algorithm {
+    switch self {
+    case .sha1: return .sha1
+    case .sha256: return .sha256
+    case .sha512: return .sha512
+    }
   }
 }

@@ -1,5 +1,4 @@
 import AWSMFACard
-import Crypto
 
 // The OATH operations that need cryptography (swift-crypto), kept out of the card module so the
 // front binary can read codes without linking it.
@@ -7,7 +6,7 @@ import Crypto
 extension OATHSelection {
   /// The id ykman shows: base64 of the first 16 bytes of SHA-256(salt), without padding.
   public var deviceID: String {
-    let digest = Array(SHA256.hash(data: salt).prefix(16))
+    let digest = Array(Digest.sha256(salt).prefix(16))
     return String(Base64.encode(digest).filter { $0 != "=" })
   }
 }

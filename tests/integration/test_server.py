@@ -633,3 +633,35 @@ def test_serve_stops_on_sigint(run, sts, awsmfa_bin, aws_home, keyring_name, tmp
             proc.kill()
             proc.wait()
     assert port_closed(port)
+
+
+MFA_ENDED_PROBE = PRELUDE + r'''
+import subprocess
+answers = [get(token=TOKEN)]
+# The MFA session and the role credentials leave the keyring, as when the session expires.
+subprocess.run([sys.argv[2], "clear", "--all"], check=True, capture_output=True)
+answers += [get(token=TOKEN) for _ in range(3)]
+open(sys.argv[1], "w").write(json.dumps(answers))
+'''
+STATUS_MFA_ENDED = 503
+MFA_ENDED_CODE = "MFASessionEnded"
+
+
+def test_an_ended_mfa_session_is_a_clear_error_to_the_sdk_and_one_line(run, sts, awsmfa_bin,
+                                                                       tmp_path):
+    """No YubiKey, no terminal to ask on: when the MFA session is gone the SDK gets a 503 that
+    says what to run, and stderr one line however often the SDK retries."""
+    cache(run, sts, "admin")
+    out = tmp_path / "answers.json"
+    done = run(*server_exec("admin", sys.executable, script(tmp_path, "e.py", MFA_ENDED_PROBE),
+                            str(out), awsmfa_bin), timeout=90)
+    assert done.returncode == 0, done.stderr
+    first, *later = json.loads(out.read_text())
+    assert first["status"] == STATUS_OK
+    for answer in later:
+        assert answer["status"] == STATUS_MFA_ENDED, answer
+        body = json.loads(answer["body"])
+        assert body["code"] == MFA_ENDED_CODE and "awsmfa env admin" in body["message"], body
+    lines = [line for line in done.stderr.splitlines() if line]
+    assert len(lines) == 1 and lines[0].startswith("awsmfa: server: ") and "admin" in lines[0], done.stderr
+    assert sts.count("GetSessionToken") == 1

@@ -5,10 +5,10 @@ import AWSMFAKit
 ///
 /// A password-protected applet (VALIDATE needs HMAC) and every failure that happens before the
 /// card was asked for the code go to the full CLI, which reports them; nothing is asked twice.
-public enum FastCode {
+package enum FastCode {
   /// The exit status after printing the code (or a card failure), or nil when the full CLI must
   /// handle the call.
-  public static func run(arguments: [String], environment: Environment, now: () -> Int64) -> Int32?
+  package static func run(arguments: [String], environment: Environment, now: () -> Int64) -> Int32?
   {
     guard arguments.count == 2, arguments[0] == "code", !arguments[1].hasPrefix("-"),
       let config = try? SharedConfig.load(environment: environment, validate: false),

@@ -1,12 +1,12 @@
 /// The cached `env` path, served by the front binary without networking, crypto or argument
 /// parsing libraries: recognise the simple call shapes, find a fresh session in the store, render.
-public enum FastPath {
+package enum FastPath {
   /// The parts of an `env` call the fast path understands.
-  public struct Request: Equatable, Sendable {
-    public var profile: String
-    public var format: OutputFormat?
+  package struct Request: Equatable, Sendable {
+    package var profile: String
+    package var format: OutputFormat?
 
-    public init(profile: String, format: OutputFormat? = nil) {
+    package init(profile: String, format: OutputFormat? = nil) {
       self.profile = profile
       self.format = format
     }
@@ -14,7 +14,7 @@ public enum FastPath {
 
   /// Recognises `env PROFILE [--format F] [--hook]` (any order, `--format=F` too,
   /// `-- PROFILE`); nil for anything else, which the full CLI then parses and reports.
-  public static func recognise(_ arguments: [String]) -> Request? {
+  package static func recognise(_ arguments: [String]) -> Request? {
     guard arguments.first == "env" else { return nil }
     var profile: String?
     var format: OutputFormat?
@@ -48,7 +48,7 @@ public enum FastPath {
 
   /// The text `env` prints when `arguments` is a simple `env` call whose credentials are cached
   /// and outside the refresh window; nil when the full CLI must decide.
-  public static func cachedEnv(
+  package static func cachedEnv(
     arguments: [String], environment: Environment, store: some SessionStore, now: Int64
   ) -> String? {
     guard environment["AWSMFA_NO_CACHE"] == nil, let request = recognise(arguments),

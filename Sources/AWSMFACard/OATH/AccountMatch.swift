@@ -1,10 +1,10 @@
 /// Which OATH credential belongs to a profile, by the rules of `awsmfa_oath_account`.
-public enum AccountMatch {
+package enum AccountMatch {
   /// The issuer the AWS console writes into its QR codes.
-  public static let awsIssuer = "Amazon Web Services"
+  package static let awsIssuer = "Amazon Web Services"
 
   /// The outcome of matching.
-  public enum Outcome: Sendable, Equatable {
+  package enum Outcome: Sendable, Equatable {
     case found(OATHName)
     case none
     case several([String])
@@ -13,7 +13,8 @@ public enum AccountMatch {
   /// Matches exactly, never by substring: `oathAccount` when set (nothing else is tried); else a
   /// credential named `mfaSerial`; else the single `Amazon Web Services` credential whose account
   /// is the device name (the ARN's last path part) or `NAME@…`.
-  public static func match(_ names: [OATHName], oathAccount: String?, mfaSerial: String?) -> Outcome
+  package static func match(_ names: [OATHName], oathAccount: String?, mfaSerial: String?)
+    -> Outcome
   {
     if let oathAccount {
       return pick(names.filter { $0.raw == oathAccount || $0.unprefixed == oathAccount })
@@ -30,14 +31,14 @@ public enum AccountMatch {
   }
 
   /// What the error message says was looked for.
-  public static func wanted(oathAccount: String?, mfaSerial: String?) -> String {
+  package static func wanted(oathAccount: String?, mfaSerial: String?) -> String {
     if let oathAccount { return "awsmfa_oath_account \"\(oathAccount)\"" }
     guard let mfaSerial else { return "the profile (it has no mfa_serial)" }
     return "mfa_serial \(mfaSerial) (\"\(awsIssuer):\(deviceName(mfaSerial))\" or \"…@…\")"
   }
 
   /// The MFA device's name: the last path component of `arn:aws:iam::ACCOUNT:mfa/[PATH/]NAME`.
-  public static func deviceName(_ serial: String) -> String {
+  package static func deviceName(_ serial: String) -> String {
     String(serial.split(separator: "/", omittingEmptySubsequences: false).last ?? "")
   }
 

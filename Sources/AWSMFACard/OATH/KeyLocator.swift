@@ -1,16 +1,16 @@
 import AWSMFAKit
 
 /// A YubiKey found to hold the profile's credential, its OATH applet selected (and unlocked).
-public final class OATHKey {
+package final class OATHKey {
   /// The reader it sits in.
-  public let reader: String
+  package let reader: String
   /// Its serial, when it was read (only when needed: choosing or naming keys).
-  public let serial: UInt32?
-  public let session: OATHSession
+  package let serial: UInt32?
+  package let session: OATHSession
   /// The matched credential, as CALCULATE ALL reported it.
-  public let entry: OATHEntry
+  package let entry: OATHEntry
   /// The 30-second step whose challenge CALCULATE ALL used.
-  public let listedStep: Int64
+  package let listedStep: Int64
   // Kept so the card stays connected for the CALCULATE that follows.
   let connection: any CardConnection
 
@@ -27,27 +27,27 @@ public final class OATHKey {
   }
 
   /// "YubiKey 12345678", or the reader's name when the serial was not read.
-  public var label: String { serial.map { "YubiKey \($0)" } ?? "the YubiKey in \(reader)" }
+  package var label: String { serial.map { "YubiKey \($0)" } ?? "the YubiKey in \(reader)" }
 }
 
 /// Finds the one plugged-in YubiKey that holds a profile's OATH credential.
-public struct KeyLocator {
+package struct KeyLocator {
   /// The outcome when nothing failed outright.
-  public enum Lookup {
+  package enum Lookup {
     /// The key and credential to use.
     case found(OATHKey)
     /// No usable key holds the account; the error says why, for callers that need a key.
     case absent(OATHError)
   }
 
-  public var oathAccount: String?
-  public var mfaSerial: String?
+  package var oathAccount: String?
+  package var mfaSerial: String?
   /// `awsmfa_yubikey_serial`, when set.
-  public var wantedSerial: String?
+  package var wantedSerial: String?
   /// Unlocks a password-protected applet (VALIDATE with a remembered or asked-for key).
-  public var unlock: (OATHSession, OATHSelection) throws(OATHError) -> Void
+  package var unlock: (OATHSession, OATHSelection) throws(OATHError) -> Void
 
-  public init(
+  package init(
     oathAccount: String?, mfaSerial: String?, wantedSerial: String?,
     unlock: @escaping (OATHSession, OATHSelection) throws(OATHError) -> Void
   ) {
@@ -59,7 +59,7 @@ public struct KeyLocator {
 
   /// Looks through every reader; empty readers and cards without an OATH applet are skipped.
   /// Throws when a key was found but failed (locked, held by another program, broken answer).
-  public func locate(in directory: any CardDirectory, time: Int64) throws(OATHError) -> Lookup {
+  package func locate(in directory: any CardDirectory, time: Int64) throws(OATHError) -> Lookup {
     let readers: [String]
     do {
       readers = try directory.readers()
@@ -144,7 +144,7 @@ public struct KeyLocator {
 extension OATHKey {
   /// The credential's code for the time step containing `time`: the one CALCULATE ALL already
   /// gave when it applies, else a CALCULATE (after `cue`, when the credential wants a touch).
-  public func code(at time: Int64, cue: (String) -> Void) throws(OATHError) -> String {
+  package func code(at time: Int64, cue: (String) -> Void) throws(OATHError) -> String {
     if entry.name.period == 30, time / 30 == listedStep, let code = entry.code { return code }
     if entry.touch { cue("Touch your YubiKey…\n") }
     return try session.calculate(
@@ -155,12 +155,12 @@ extension OATHKey {
 
 extension OATHKey {
   /// Seconds before the end of a period at which `consoleCode` gives the next code instead.
-  public static let nextCodeMargin: Int64 = 5
+  package static let nextCodeMargin: Int64 = 5
 
   /// The code to show for console sign-in at `now`: the current one, or the next when fewer than
   /// `nextCodeMargin` seconds remain (`notice` says so). Its step is recorded as used in `store`,
   /// so `env` never sends a code the console may already have taken.
-  public func consoleCode(
+  package func consoleCode(
     mfaSerial: String?, now: Int64, store: (any SessionStore)?, cue: (String) -> Void,
     notice: (String) -> Void
   ) throws(OATHError) -> String {

@@ -1,5 +1,5 @@
 /// The YubiKey Management applet, for the serial number ykman reports.
-public enum Management {
+package enum Management {
   package static let aid: [UInt8] = [0xA0, 0x00, 0x00, 0x05, 0x27, 0x47, 0x11, 0x17]
   static let readConfig: UInt8 = 0x1D
   static let tagSerial: UInt8 = 0x02
@@ -7,7 +7,7 @@ public enum Management {
   /// The key's serial from READ CONFIG; nil when the card has no Management applet or hides it.
   ///
   /// It leaves the Management applet selected: SELECT the OATH applet afterwards.
-  public static func serial(_ connection: any CardConnection) throws(CardError) -> UInt32? {
+  package static func serial(_ connection: any CardConnection) throws(CardError) -> UInt32? {
     // Management is an ISO applet: it chains with GET RESPONSE, not SEND REMAINING.
     let transport = APDUTransport(connection: connection, remainingInstruction: 0xC0)
     guard try transport.send(APDU(ins: 0xA4, p1: 0x04, data: aid)).isSuccess else { return nil }

@@ -1,31 +1,31 @@
 /// The hash algorithm of an OATH credential or of the applet's password key.
-public enum OATHAlgorithm: UInt8, Sendable, Equatable {
+package enum OATHAlgorithm: UInt8, Sendable, Equatable {
   case sha1 = 0x01
   case sha256 = 0x02
   case sha512 = 0x03
 
   /// The HMAC block size; longer secrets are hashed down before PUT (RFC 2104).
-  public var blockSize: Int { self == .sha512 ? 128 : 64 }
+  package var blockSize: Int { self == .sha512 ? 128 : 64 }
 }
 
 /// HOTP (counter) or TOTP (time) credential.
-public enum OATHType: UInt8, Sendable, Equatable {
+package enum OATHType: UInt8, Sendable, Equatable {
   case hotp = 0x10
   case totp = 0x20
 }
 
 /// A credential's id as stored on the key, `[PERIOD/][ISSUER:]ACCOUNT`, taken apart.
-public struct OATHName: Sendable, Equatable {
+package struct OATHName: Sendable, Equatable {
   /// The id exactly as stored.
-  public var raw: String
+  package var raw: String
   /// The TOTP period in seconds: the `NN/` prefix, else 30.
-  public var period: Int
+  package var period: Int
   /// The text before the first `:`, if any.
-  public var issuer: String?
+  package var issuer: String?
   /// The rest.
-  public var account: String
+  package var account: String
 
-  public init(_ raw: String) {
+  package init(_ raw: String) {
     self.raw = raw
     var rest = Substring(raw)
     period = 30
@@ -45,19 +45,19 @@ public struct OATHName: Sendable, Equatable {
   }
 
   /// The id without its period prefix (`ISSUER:ACCOUNT`).
-  public var unprefixed: String { issuer.map { $0 + ":" + account } ?? account }
+  package var unprefixed: String { issuer.map { $0 + ":" + account } ?? account }
 }
 
 /// One credential as CALCULATE ALL reports it.
-public struct OATHEntry: Sendable, Equatable {
-  public var name: OATHName
-  public var type: OATHType
+package struct OATHEntry: Sendable, Equatable {
+  package var name: OATHName
+  package var type: OATHType
   /// Whether CALCULATE waits for a touch.
-  public var touch: Bool
+  package var touch: Bool
   /// The code CALCULATE ALL computed with its challenge (TOTP without touch only).
-  public var code: String?
+  package var code: String?
 
-  public init(name: OATHName, type: OATHType, touch: Bool, code: String?) {
+  package init(name: OATHName, type: OATHType, touch: Bool, code: String?) {
     self.name = name
     self.type = type
     self.touch = touch
@@ -66,9 +66,9 @@ public struct OATHEntry: Sendable, Equatable {
 }
 
 /// Turns truncated responses into the digits a person types.
-public enum OATHCode {
+package enum OATHCode {
   /// The code from a truncated response: a digits byte, then four bytes of dynamic truncation.
-  public static func format(truncated value: [UInt8]) throws(OATHError) -> String {
+  package static func format(truncated value: [UInt8]) throws(OATHError) -> String {
     guard value.count == 5, (6...10).contains(value[0]) else {
       throw .malformed("a truncated response of \(value.count) byte(s)")
     }
@@ -81,7 +81,7 @@ public enum OATHCode {
   }
 
   /// The 8-byte big-endian challenge for `time` with a `period`-second step (RFC 6238, T0 = 0).
-  public static func challenge(time: Int64, period: Int) -> [UInt8] {
+  package static func challenge(time: Int64, period: Int) -> [UInt8] {
     let step = UInt64(max(0, time) / Int64(max(1, period)))
     return (0..<8).map { UInt8(truncatingIfNeeded: step >> (56 - 8 * $0)) }
   }

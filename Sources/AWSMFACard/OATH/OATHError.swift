@@ -1,7 +1,7 @@
 import AWSMFAKit
 
 /// Why the OATH applet gave no code; each description is one sentence.
-public enum OATHError: Error, HintedError, Sendable, Equatable {
+package enum OATHError: Error, HintedError, Sendable, Equatable {
   /// The card or PC/SC failed underneath.
   case card(CardError)
   /// The card has no OATH applet (SELECT answered 6A82): not a YubiKey, or OATH disabled.
@@ -33,7 +33,7 @@ public enum OATHError: Error, HintedError, Sendable, Equatable {
   /// More than one plugged-in key holds the account.
   case severalKeys(account: String, serials: [String])
 
-  public var description: String {
+  package var description: String {
     switch self {
     case .card(let error):
       return error.description
@@ -76,7 +76,7 @@ public enum OATHError: Error, HintedError, Sendable, Equatable {
   }
 
   /// What the user can do about it, for the command line to append.
-  public var hint: String? {
+  package var hint: String? {
     if case .card(let error) = self { return error.hint }
     return nil
   }

@@ -1,21 +1,21 @@
 /// What SELECT tells about the OATH applet.
-public struct OATHSelection: Sendable, Equatable {
+package struct OATHSelection: Sendable, Equatable {
   /// Firmware version, e.g. [5, 4, 3].
-  public var version: [UInt8]
+  package var version: [UInt8]
   /// The applet's salt: PBKDF2 salt of its password and source of its device id.
-  public var salt: [UInt8]
+  package var salt: [UInt8]
   /// The card's challenge; present only when a password is set.
-  public var challenge: [UInt8]?
+  package var challenge: [UInt8]?
   /// Hash algorithm of the password key.
-  public var algorithm: OATHAlgorithm
+  package var algorithm: OATHAlgorithm
 
   /// Whether CALCULATE and LIST need VALIDATE first.
-  public var isLocked: Bool { challenge != nil }
+  package var isLocked: Bool { challenge != nil }
 }
 
 /// A YKOATH conversation with one card: SELECT first, then the other commands. VALIDATE and PUT,
 /// which need HMAC and hashing, are added by AWSMFACore (this module links no cryptography).
-public final class OATHSession {
+package final class OATHSession {
   package static let aid: [UInt8] = [0xA0, 0x00, 0x00, 0x05, 0x27, 0x21, 0x01]
   // Instructions and tags of the YKOATH specification.
   package static let put: UInt8 = 0x01, delete: UInt8 = 0x02, list: UInt8 = 0xA1,
@@ -29,20 +29,20 @@ public final class OATHSession {
 
   package let transport: APDUTransport
   /// A name for the key in messages (serial or reader).
-  public var label: String
+  package var label: String
   /// Random bytes for our half of the mutual challenge (fixed in tests).
   package var randomBytes: (Int) -> [UInt8] = { count in
     var generator = SystemRandomNumberGenerator()
     return (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
   }
 
-  public init(connection: any CardConnection, label: String) {
+  package init(connection: any CardConnection, label: String) {
     transport = APDUTransport(connection: connection, remainingInstruction: 0xA5)
     self.label = label
   }
 
   /// Selects the applet; `.appletMissing` when the card has none.
-  public func select() throws(OATHError) -> OATHSelection {
+  package func select() throws(OATHError) -> OATHSelection {
     let response = try send(APDU(ins: 0xA4, p1: 0x04, data: Self.aid), "SELECT")
     if response.status == 0x6A82 || response.status == 0x6D00 {
       throw .appletMissing(reader: label)
@@ -57,7 +57,7 @@ public final class OATHSession {
   }
 
   /// Every credential id with its type and algorithm.
-  public func list() throws(OATHError) -> [(
+  package func list() throws(OATHError) -> [(
     name: OATHName, type: OATHType, algorithm: OATHAlgorithm
   )] {
     let items = try check(send(APDU(ins: Self.list), "LIST"), "LIST")
@@ -70,7 +70,7 @@ public final class OATHSession {
   }
 
   /// Every credential with, for TOTP without touch, its code for `challenge`.
-  public func calculateAll(challenge: [UInt8]) throws(OATHError) -> [OATHEntry] {
+  package func calculateAll(challenge: [UInt8]) throws(OATHError) -> [OATHEntry] {
     let data = TLV(Self.tagChallenge, challenge).bytes
     let items = try check(
       send(APDU(ins: Self.calculateAll, p2: 0x01, data: data), "CALCULATE ALL"), "CALCULATE ALL")
@@ -99,7 +99,7 @@ public final class OATHSession {
   }
 
   /// The truncated code of credential `name` for `challenge` (blocks while a touch is awaited).
-  public func calculate(name: String, challenge: [UInt8], touch: Bool = false) throws(OATHError)
+  package func calculate(name: String, challenge: [UInt8], touch: Bool = false) throws(OATHError)
     -> String
   {
     let data = TLV.encode([TLV(Self.tagName, Array(name.utf8)), TLV(Self.tagChallenge, challenge)])
@@ -114,7 +114,7 @@ public final class OATHSession {
   }
 
   /// Removes the credential `name`.
-  public func delete(name: String) throws(OATHError) {
+  package func delete(name: String) throws(OATHError) {
     let response = try send(
       APDU(ins: Self.delete, data: TLV(Self.tagName, Array(name.utf8)).bytes), "DELETE")
     if response.status == 0x6984 { throw .noSuchCredential(name) }

@@ -1,12 +1,12 @@
 /// A command APDU (ISO 7816-4), short form unless its data needs the extended form.
-public struct APDU: Sendable, Equatable {
-  public var cla: UInt8
-  public var ins: UInt8
-  public var p1: UInt8
-  public var p2: UInt8
-  public var data: [UInt8]
+package struct APDU: Sendable, Equatable {
+  package var cla: UInt8
+  package var ins: UInt8
+  package var p1: UInt8
+  package var p2: UInt8
+  package var data: [UInt8]
 
-  public init(cla: UInt8 = 0, ins: UInt8, p1: UInt8 = 0, p2: UInt8 = 0, data: [UInt8] = []) {
+  package init(cla: UInt8 = 0, ins: UInt8, p1: UInt8 = 0, p2: UInt8 = 0, data: [UInt8] = []) {
     self.cla = cla
     self.ins = ins
     self.p1 = p1
@@ -15,7 +15,7 @@ public struct APDU: Sendable, Equatable {
   }
 
   /// The bytes on the wire: header, Lc and data when there is data, and no Le (the card sends all).
-  public var bytes: [UInt8] {
+  package var bytes: [UInt8] {
     var out = [cla, ins, p1, p2]
     if data.isEmpty { return out }
     if data.count <= 255 {
@@ -28,17 +28,17 @@ public struct APDU: Sendable, Equatable {
 }
 
 /// A response APDU: data and the status word.
-public struct APDUResponse: Sendable, Equatable {
-  public var data: [UInt8]
-  public var status: UInt16
+package struct APDUResponse: Sendable, Equatable {
+  package var data: [UInt8]
+  package var status: UInt16
 
-  public init(data: [UInt8], status: UInt16) {
+  package init(data: [UInt8], status: UInt16) {
     self.data = data
     self.status = status
   }
 
   /// Splits raw response bytes into data and SW1 SW2.
-  public init(raw: [UInt8]) throws(CardError) {
+  package init(raw: [UInt8]) throws(CardError) {
     guard raw.count >= 2 else {
       throw .malformed("a response of \(raw.count) byte(s) has no status word")
     }
@@ -47,24 +47,24 @@ public struct APDUResponse: Sendable, Equatable {
   }
 
   /// Whether the command succeeded (9000).
-  public var isSuccess: Bool { status == 0x9000 }
+  package var isSuccess: Bool { status == 0x9000 }
 }
 
 /// Sends APDUs over a connection and gathers chained responses (SW 61xx) with a follow-up
 /// command, so no command has to care how many pieces its answer came in.
-public struct APDUTransport {
-  public let connection: any CardConnection
+package struct APDUTransport {
+  package let connection: any CardConnection
   /// The instruction fetching the rest of a response: SEND REMAINING (A5) for OATH,
   /// GET RESPONSE (C0) for ISO applets such as Management.
-  public var remainingInstruction: UInt8
+  package var remainingInstruction: UInt8
 
-  public init(connection: any CardConnection, remainingInstruction: UInt8 = 0xA5) {
+  package init(connection: any CardConnection, remainingInstruction: UInt8 = 0xA5) {
     self.connection = connection
     self.remainingInstruction = remainingInstruction
   }
 
   /// Sends `apdu` and returns the whole response with the final status word.
-  public func send(_ apdu: APDU) throws(CardError) -> APDUResponse {
+  package func send(_ apdu: APDU) throws(CardError) -> APDUResponse {
     var response = try APDUResponse(raw: connection.transmit(apdu.bytes))
     var data = response.data
     var rounds = 0

@@ -1,13 +1,13 @@
 import AWSMFAKit
 
 /// One card, as the layers above see it: bytes of a command APDU in, bytes of the response out.
-public protocol CardConnection {
+package protocol CardConnection {
   /// Sends one command APDU and returns the response data followed by SW1 SW2.
   func transmit(_ apdu: [UInt8]) throws(CardError) -> [UInt8]
 }
 
 /// Readers and the cards in them (PC/SC, or a fake in tests).
-public protocol CardDirectory {
+package protocol CardDirectory {
   /// The names of the readers known now; empty when there are none.
   func readers() throws(CardError) -> [String]
   /// A shared connection to the card in `reader`.
@@ -15,7 +15,7 @@ public protocol CardDirectory {
 }
 
 /// Why a card could not be reached or did not answer; each description is one sentence.
-public enum CardError: Error, HintedError, Sendable, Equatable {
+package enum CardError: Error, HintedError, Sendable, Equatable {
   /// libpcsclite.so.1 is not installed.
   case noLibrary
   /// pcscd (the PC/SC daemon) is not reachable.
@@ -35,7 +35,7 @@ public enum CardError: Error, HintedError, Sendable, Equatable {
   /// The card answered something that is not an APDU response.
   case malformed(String)
 
-  public var description: String {
+  package var description: String {
     switch self {
     case .noLibrary:
       return "The PC/SC library (libpcsclite.so.1) is not installed, so no YubiKey can be read."
@@ -62,7 +62,7 @@ public enum CardError: Error, HintedError, Sendable, Equatable {
   }
 
   /// What the user can do about it, for the command line to append.
-  public var hint: String? {
+  package var hint: String? {
     switch self {
     case .noLibrary: return "Install it with `apt install libpcsclite1 pcscd`."
     case .noService: return "Is pcscd running? (systemctl start pcscd.socket)"

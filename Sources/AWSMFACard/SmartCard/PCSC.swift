@@ -38,14 +38,15 @@ struct PCSCLibrary {
 /// A PC/SC context on pcscd: lists readers and connects to their cards.
 ///
 /// Every libpcsclite call sits in this file, and every return code passes through `check`.
-public final class PCSCContext: CardDirectory, @unchecked Sendable {
+package final class PCSCContext: CardDirectory, @unchecked Sendable {
+  // @unchecked: the handle is immutable; one task at a time talks to the card through it.
   let handle: awsmfa_SCARDCONTEXT
   let library: PCSCLibrary
   /// How long to keep retrying while another program holds a card exclusively.
-  public var sharingRetry: Double = 1.0
+  package var sharingRetry: Double = 1.0
 
   /// Establishes a context; throws `.noService` when pcscd is not reachable.
-  public init() throws(CardError) {
+  package init() throws(CardError) {
     guard let library = PCSCLibrary.shared else { throw .noLibrary }
     var context: awsmfa_SCARDCONTEXT = 0
     try Self.check(
@@ -56,7 +57,7 @@ public final class PCSCContext: CardDirectory, @unchecked Sendable {
 
   deinit { _ = library.releaseContext(handle) }
 
-  public func readers() throws(CardError) -> [String] {
+  package func readers() throws(CardError) -> [String] {
     var length: awsmfa_DWORD = 0
     let sized = library.listReaders(handle, nil, nil, &length)
     if sized == awsmfa_SCARD_E_NO_READERS_AVAILABLE { return [] }
@@ -70,7 +71,7 @@ public final class PCSCContext: CardDirectory, @unchecked Sendable {
     return bytes.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
   }
 
-  public func connect(_ reader: String) throws(CardError) -> any CardConnection {
+  package func connect(_ reader: String) throws(CardError) -> any CardConnection {
     var card: awsmfa_SCARDHANDLE = 0
     var active: awsmfa_DWORD = 0
     let deadline = Self.monotonic() + sharingRetry
@@ -122,12 +123,13 @@ public final class PCSCContext: CardDirectory, @unchecked Sendable {
 }
 
 /// A shared connection to the card in one reader; disconnects (leaving the card as is) on release.
-public final class PCSCReader: CardConnection, @unchecked Sendable {
+package final class PCSCReader: CardConnection, @unchecked Sendable {
+  // @unchecked: immutable handles; APDUs are sent by one task at a time, in order.
   let context: PCSCContext
   let handle: awsmfa_SCARDHANDLE
   let activeProtocol: awsmfa_DWORD
   /// The reader's PC/SC name.
-  public let name: String
+  package let name: String
 
   init(
     context: PCSCContext, handle: awsmfa_SCARDHANDLE, protocol active: awsmfa_DWORD, name: String
@@ -140,7 +142,7 @@ public final class PCSCReader: CardConnection, @unchecked Sendable {
 
   deinit { _ = context.library.disconnect(handle, awsmfa_SCARD_LEAVE_CARD) }
 
-  public func transmit(_ apdu: [UInt8]) throws(CardError) -> [UInt8] {
+  package func transmit(_ apdu: [UInt8]) throws(CardError) -> [UInt8] {
     var response = [UInt8](repeating: 0, count: 4096)
     var length = awsmfa_DWORD(response.count)
     // What SCARD_PCI_T0/T1 point to inside the library: the protocol and the struct's size.

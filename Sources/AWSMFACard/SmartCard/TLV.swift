@@ -1,15 +1,15 @@
 /// One BER-TLV item with a one-byte tag, as YKOATH and the Management applet use them.
-public struct TLV: Sendable, Equatable {
-  public var tag: UInt8
-  public var value: [UInt8]
+package struct TLV: Sendable, Equatable {
+  package var tag: UInt8
+  package var value: [UInt8]
 
-  public init(_ tag: UInt8, _ value: [UInt8] = []) {
+  package init(_ tag: UInt8, _ value: [UInt8] = []) {
     self.tag = tag
     self.value = value
   }
 
   /// Tag, length (1, 2 or 3 bytes: `n`, `81 n`, `82 hi lo`) and value.
-  public var bytes: [UInt8] {
+  package var bytes: [UInt8] {
     var out = [tag]
     let count = value.count
     if count < 0x80 {
@@ -23,12 +23,12 @@ public struct TLV: Sendable, Equatable {
   }
 
   /// Encodes `items` one after another.
-  public static func encode(_ items: [TLV]) -> [UInt8] {
+  package static func encode(_ items: [TLV]) -> [UInt8] {
     items.flatMap(\.bytes)
   }
 
   /// Parses a sequence of items, in order (tags may repeat, as in LIST and CALCULATE ALL).
-  public static func decode(_ bytes: [UInt8]) throws(CardError) -> [TLV] {
+  package static func decode(_ bytes: [UInt8]) throws(CardError) -> [TLV] {
     var items: [TLV] = []
     var index = 0
     func next() throws(CardError) -> UInt8 {
@@ -60,7 +60,7 @@ public struct TLV: Sendable, Equatable {
 
 extension Array where Element == TLV {
   /// The value of the first item tagged `tag`.
-  public func first(_ tag: UInt8) -> [UInt8]? {
+  package func first(_ tag: UInt8) -> [UInt8]? {
     first { $0.tag == tag }?.value
   }
 }

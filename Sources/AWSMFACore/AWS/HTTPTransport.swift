@@ -1,26 +1,26 @@
 import AWSMFAKit
 
 /// An HTTP answer: status, headers that matter, body.
-public struct HTTPAnswer: Sendable {
-  public var status: Int
-  public var headers: [(String, String)]
-  public var body: [UInt8]
+package struct HTTPAnswer: Sendable {
+  package var status: Int
+  package var headers: [(String, String)]
+  package var body: [UInt8]
 
-  public init(status: Int, headers: [(String, String)] = [], body: [UInt8]) {
+  package init(status: Int, headers: [(String, String)] = [], body: [UInt8]) {
     self.status = status
     self.headers = headers
     self.body = body
   }
 
   /// The first header named `name` (case-insensitive).
-  public func header(_ name: String) -> String? {
+  package func header(_ name: String) -> String? {
     headers.first { $0.0.lowercased() == name.lowercased() }?.1
   }
 }
 
 /// Why a request got no HTTP answer at all, in one sentence a person can act on.
-public struct TransportError: Error, Sendable, CustomStringConvertible {
-  public enum Kind: Sendable, Equatable {
+package struct TransportError: Error, Sendable, CustomStringConvertible {
+  package enum Kind: Sendable, Equatable {
     /// The host (or the proxy) could not be reached: refused, unresolvable, closed.
     case unreachable
     /// Nothing (or not all) came back within the time limit.
@@ -33,13 +33,13 @@ public struct TransportError: Error, Sendable, CustomStringConvertible {
     case configuration
   }
 
-  public var url: String
-  public var kind: Kind
-  public var description: String
+  package var url: String
+  package var kind: Kind
+  package var description: String
   /// Whether trying again soon may help: never for certificates, names or proxy credentials.
-  public var isRetryable: Bool
+  package var isRetryable: Bool
 
-  public init(url: String, kind: Kind, description: String, isRetryable: Bool? = nil) {
+  package init(url: String, kind: Kind, description: String, isRetryable: Bool? = nil) {
     self.url = url
     self.kind = kind
     self.description = description
@@ -47,11 +47,11 @@ public struct TransportError: Error, Sendable, CustomStringConvertible {
       isRetryable ?? (kind == .unreachable || kind == .timedOut)
   }
 
-  public var timedOut: Bool { kind == .timedOut }
+  package var timedOut: Bool { kind == .timedOut }
 }
 
 /// The one network peer: send a request, get an answer (a fake in unit tests).
-public protocol HTTPTransport: Sendable {
+package protocol HTTPTransport: Sendable {
   /// Sends the request and waits at most `timeout` seconds for the whole answer.
   func send(
     method: String, url: String, headers: [(String, String)], body: [UInt8], timeout: Double

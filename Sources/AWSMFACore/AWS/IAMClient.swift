@@ -6,23 +6,23 @@ import FoundationEssentials
 #endif
 
 /// A virtual MFA device as CreateVirtualMFADevice returns it.
-public struct VirtualMFADevice: Sendable, Equatable {
+package struct VirtualMFADevice: Sendable, Equatable {
   /// The device's ARN, the `mfa_serial` of profiles that use it.
-  public var serial: String
+  package var serial: String
   /// The TOTP secret.
-  public var secret: [UInt8]
+  package var secret: [UInt8]
 }
 
 /// One MFA device of a user, as ListMFADevices reports it.
-public struct MFADeviceEntry: Sendable, Equatable {
-  public var user: String
-  public var serial: String
-  public var enableDate: String?
+package struct MFADeviceEntry: Sendable, Equatable {
+  package var user: String
+  package var serial: String
+  package var enableDate: String?
 }
 
 /// The IAM calls device enrolment makes (a fake in unit tests). IAM errors come as `STSError`:
 /// both services speak the same query protocol.
-public protocol IAMService: Sendable {
+package protocol IAMService: Sendable {
   /// CreateVirtualMFADevice named `name`.
   func createVirtualMFADevice(name: String, signer: SigningCredentials) async throws(STSError)
     -> VirtualMFADevice
@@ -47,14 +47,14 @@ public protocol IAMService: Sendable {
 }
 
 /// IAM over a `QueryClient` (service "iam", version 2010-05-08).
-public struct IAMClient: IAMService {
-  public var client: QueryClient
+package struct IAMClient: IAMService {
+  package var client: QueryClient
 
-  public init(client: QueryClient) {
+  package init(client: QueryClient) {
     self.client = client
   }
 
-  public func createVirtualMFADevice(name: String, signer: SigningCredentials)
+  package func createVirtualMFADevice(name: String, signer: SigningCredentials)
     async throws(STSError)
     -> VirtualMFADevice
   {
@@ -62,7 +62,7 @@ public struct IAMClient: IAMService {
       await client.call("CreateVirtualMFADevice", [("VirtualMFADeviceName", name)], signer: signer))
   }
 
-  public func enableMFADevice(
+  package func enableMFADevice(
     user: String, serial: String, codes: (String, String), signer: SigningCredentials
   )
     async throws(STSError)
@@ -70,7 +70,7 @@ public struct IAMClient: IAMService {
     try await sendCodes("EnableMFADevice", user: user, serial: serial, codes: codes, signer: signer)
   }
 
-  public func resyncMFADevice(
+  package func resyncMFADevice(
     user: String, serial: String, codes: (String, String), signer: SigningCredentials
   )
     async throws(STSError)
@@ -92,20 +92,20 @@ public struct IAMClient: IAMService {
       signer: signer)
   }
 
-  public func deactivateMFADevice(user: String, serial: String, signer: SigningCredentials)
+  package func deactivateMFADevice(user: String, serial: String, signer: SigningCredentials)
     async throws(STSError)
   {
     _ = try await client.call(
       "DeactivateMFADevice", [("UserName", user), ("SerialNumber", serial)], signer: signer)
   }
 
-  public func deleteVirtualMFADevice(serial: String, signer: SigningCredentials)
+  package func deleteVirtualMFADevice(serial: String, signer: SigningCredentials)
     async throws(STSError)
   {
     _ = try await client.call("DeleteVirtualMFADevice", [("SerialNumber", serial)], signer: signer)
   }
 
-  public func listMFADevices(user: String, signer: SigningCredentials) async throws(STSError)
+  package func listMFADevices(user: String, signer: SigningCredentials) async throws(STSError)
     -> [MFADeviceEntry]
   {
     var devices: [MFADeviceEntry] = []
@@ -122,16 +122,16 @@ public struct IAMClient: IAMService {
     return devices
   }
 
-  public func listAccountAliases(signer: SigningCredentials) async throws(STSError) -> [String] {
+  package func listAccountAliases(signer: SigningCredentials) async throws(STSError) -> [String] {
     IAMParse.members(
       of: "AccountAliases", in: try await client.call("ListAccountAliases", [], signer: signer))
   }
 }
 
 /// Reading IAM's query-protocol answers.
-public enum IAMParse {
+package enum IAMParse {
   /// The serial and secret of a CreateVirtualMFADevice answer.
-  public static func virtualDevice(_ body: Substring) throws(STSError) -> VirtualMFADevice {
+  package static func virtualDevice(_ body: Substring) throws(STSError) -> VirtualMFADevice {
     guard let serial = XMLFields.text(of: "SerialNumber", in: body), !serial.isEmpty,
       let seed = XMLFields.text(of: "Base32StringSeed", in: body)
     else {
@@ -147,7 +147,7 @@ public enum IAMParse {
 
   /// The secret behind a `Base32StringSeed`: a blob, so base64 of the base32 text on the wire;
   /// plain base32 is accepted too.
-  public static func seedSecret(_ text: String) -> [UInt8]? {
+  package static func seedSecret(_ text: String) -> [UInt8]? {
     let trimmed = text.filter { !$0.isWhitespace }
     if let data = Data(base64Encoded: trimmed), let inner = String(data: data, encoding: .ascii),
       let secret = Base32.decode(inner), secret.count >= 10
@@ -158,7 +158,7 @@ public enum IAMParse {
   }
 
   /// The devices of one ListMFADevices page and the marker of the next page, if any.
-  public static func mfaDevices(_ body: Substring) throws(STSError) -> (
+  package static func mfaDevices(_ body: Substring) throws(STSError) -> (
     devices: [MFADeviceEntry], marker: String?
   ) {
     let devices = try elements("member", in: XMLFields.element("MFADevices", in: body) ?? "").map {
@@ -178,7 +178,7 @@ public enum IAMParse {
   }
 
   /// The texts of the `<member>` items of list `name`.
-  public static func members(of name: String, in body: Substring) -> [String] {
+  package static func members(of name: String, in body: Substring) -> [String] {
     elements("member", in: XMLFields.element(name, in: body) ?? "").map {
       XMLFields.decodeEntities($0)
     }
@@ -197,22 +197,22 @@ public enum IAMParse {
   }
 
   /// The IAM user name in a caller ARN (`arn:aws:iam::ACCOUNT:user/PATH/NAME`), nil for others.
-  public static func userName(fromArn arn: String) -> String? {
+  package static func userName(fromArn arn: String) -> String? {
     let parts = arn.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
     guard parts.count == 6, parts[2] == "iam", parts[5].hasPrefix("user/") else { return nil }
     return parts[5].split(separator: "/").last.map(String.init)
   }
 
   /// Whether a caller ARN is an account's root user.
-  public static func isRoot(_ arn: String) -> Bool { arn.hasSuffix(":root") }
+  package static func isRoot(_ arn: String) -> Bool { arn.hasSuffix(":root") }
 }
 
 /// RFC 4648 base32, as authenticator apps and AWS's seeds spell secrets.
-public enum Base32 {
+package enum Base32 {
   static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".utf8)
 
   /// The bytes of `text` (case, spaces, dashes and padding ignored); nil for other characters.
-  public static func decode(_ text: String) -> [UInt8]? {
+  package static func decode(_ text: String) -> [UInt8]? {
     var bits: UInt64 = 0
     var count = 0
     var out: [UInt8] = []
@@ -230,7 +230,7 @@ public enum Base32 {
   }
 
   /// `bytes` in base32 without padding.
-  public static func encode(_ bytes: [UInt8]) -> String {
+  package static func encode(_ bytes: [UInt8]) -> String {
     var bits: UInt64 = 0
     var count = 0
     var out: [UInt8] = []

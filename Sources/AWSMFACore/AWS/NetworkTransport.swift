@@ -16,7 +16,7 @@ import NIOSSL
 ///
 /// It replaces AsyncHTTPClient, which cannot say why a certificate was refused (an expired
 /// certificate and an unknown issuer end in the same error) and cannot pick a proxy per host.
-public final class NetworkTransport: HTTPTransport {
+package final class NetworkTransport: HTTPTransport {
   let settings: NetworkSettings
   let connectTimeout: Double
   /// The TLS context, built on first use (reading a trust store costs a few milliseconds).
@@ -24,12 +24,12 @@ public final class NetworkTransport: HTTPTransport {
   /// Answers larger than this are refused (an STS answer is a few KiB).
   static let maxBody = 1 << 20
 
-  public init(settings: NetworkSettings, connectTimeout: Double = 5) {
+  package init(settings: NetworkSettings, connectTimeout: Double = 5) {
     self.settings = settings
     self.connectTimeout = connectTimeout
   }
 
-  public func send(
+  package func send(
     method: String, url: String, headers: [(String, String)], body: [UInt8], timeout: Double
   ) async throws(TransportError) -> HTTPAnswer {
     guard let target = HTTPTarget(url: url) else {
@@ -74,7 +74,7 @@ public final class NetworkTransport: HTTPTransport {
 
   /// The certificates in a PEM bundle; a missing, unreadable or certificate-less file is a
   /// configuration error naming it.
-  public static func loadBundle(path: String, source: String) throws(NetworkError)
+  package static func loadBundle(path: String, source: String) throws(NetworkError)
     -> [NIOSSLCertificate]
   {
     let bytes: [UInt8]
@@ -94,7 +94,7 @@ public final class NetworkTransport: HTTPTransport {
 
   /// No resources to release (the event loops are NIO's process-wide singletons); kept so
   /// callers end a command the same way whatever the transport.
-  public func shutdownAndWait() {}
+  package func shutdownAndWait() {}
 }
 
 /// What is sent: method, headers, body.

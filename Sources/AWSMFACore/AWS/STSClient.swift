@@ -6,7 +6,7 @@ import FoundationEssentials
 #endif
 
 /// The STS calls awsmfa makes (a fake in unit tests).
-public protocol STSService: Sendable {
+package protocol STSService: Sendable {
   /// GetSessionToken, with an MFA device and code when given.
   func getSessionToken(
     signer: SigningCredentials, durationSeconds: Int?, serialNumber: String?, tokenCode: String?
@@ -17,15 +17,15 @@ public protocol STSService: Sendable {
 }
 
 /// The parameters of one AssumeRole call.
-public struct AssumeRoleParameters: Sendable, Equatable {
-  public var roleArn: String
-  public var sessionName: String
-  public var externalId: String?
-  public var durationSeconds: Int?
-  public var serialNumber: String?
-  public var tokenCode: String?
+package struct AssumeRoleParameters: Sendable, Equatable {
+  package var roleArn: String
+  package var sessionName: String
+  package var externalId: String?
+  package var durationSeconds: Int?
+  package var serialNumber: String?
+  package var tokenCode: String?
 
-  public init(
+  package init(
     roleArn: String, sessionName: String, externalId: String? = nil, durationSeconds: Int? = nil,
     serialNumber: String? = nil, tokenCode: String? = nil
   ) {
@@ -39,20 +39,20 @@ public struct AssumeRoleParameters: Sendable, Equatable {
 }
 
 /// AWS query-protocol client for STS (and IAM, which speaks the same protocol).
-public struct QueryClient: Sendable {
-  public var transport: any HTTPTransport
-  public var endpoint: ServiceEndpoint
-  public var service: String
-  public var version: String
+package struct QueryClient: Sendable {
+  package var transport: any HTTPTransport
+  package var endpoint: ServiceEndpoint
+  package var service: String
+  package var version: String
   /// Seconds the whole request (every retry included) may take.
-  public var deadline: Double
-  public var clock: @Sendable () -> Date
+  package var deadline: Double
+  package var clock: @Sendable () -> Date
   /// Extra attempts for throttling, 5xx and connection failures.
-  public var retries: Int
+  package var retries: Int
   /// Receives one redacted line per HTTP exchange (`--debug`).
-  public var trace: @Sendable (String) -> Void = { _ in }
+  package var trace: @Sendable (String) -> Void = { _ in }
 
-  public init(
+  package init(
     transport: any HTTPTransport, endpoint: ServiceEndpoint, service: String, version: String,
     deadline: Double = 20, retries: Int = 2, clock: @escaping @Sendable () -> Date = { Date() }
   ) {
@@ -66,7 +66,7 @@ public struct QueryClient: Sendable {
   }
 
   /// POSTs `Action` with `parameters`, signed, and returns the body of a 2xx answer.
-  public func call(_ action: String, _ parameters: [(String, String)], signer: SigningCredentials)
+  package func call(_ action: String, _ parameters: [(String, String)], signer: SigningCredentials)
     async throws(STSError) -> Substring
   {
     let answer = try await answer(action, parameters, signer: signer)
@@ -74,7 +74,9 @@ public struct QueryClient: Sendable {
   }
 
   /// Like `call`, but the whole 2xx answer (doctor reads its `Date` header).
-  public func answer(_ action: String, _ parameters: [(String, String)], signer: SigningCredentials)
+  package func answer(
+    _ action: String, _ parameters: [(String, String)], signer: SigningCredentials
+  )
     async throws(STSError) -> HTTPAnswer
   {
     let started = Date()
@@ -176,14 +178,14 @@ public struct QueryClient: Sendable {
 }
 
 /// The STS operations over a `QueryClient`.
-public struct STSClient: STSService {
-  public var client: QueryClient
+package struct STSClient: STSService {
+  package var client: QueryClient
 
-  public init(client: QueryClient) {
+  package init(client: QueryClient) {
     self.client = client
   }
 
-  public func getSessionToken(
+  package func getSessionToken(
     signer: SigningCredentials, durationSeconds: Int?, serialNumber: String?, tokenCode: String?
   ) async throws(STSError) -> SessionCredentials {
     var parameters: [(String, String)] = []
@@ -194,7 +196,7 @@ public struct STSClient: STSService {
     return try Self.credentials(in: body)
   }
 
-  public func assumeRole(signer: SigningCredentials, role: AssumeRoleParameters)
+  package func assumeRole(signer: SigningCredentials, role: AssumeRoleParameters)
     async throws(STSError)
     -> SessionCredentials
   {
@@ -208,7 +210,7 @@ public struct STSClient: STSService {
   }
 
   /// GetCallerIdentity: the account, ARN and user id of the signer.
-  public func callerIdentity(signer: SigningCredentials) async throws(STSError) -> (
+  package func callerIdentity(signer: SigningCredentials) async throws(STSError) -> (
     account: String, arn: String, userId: String
   ) {
     let body = try await client.call("GetCallerIdentity", [], signer: signer)
@@ -242,9 +244,9 @@ public struct STSClient: STSService {
 }
 
 /// RFC 7231 dates of HTTP `Date` headers (`Sat, 28 Nov 2026 15:36:37 GMT`).
-public enum HTTPDate {
+package enum HTTPDate {
   /// Seconds since the epoch, or nil when `text` is not an RFC 7231 date.
-  public static func parse(_ text: String) -> Int64? {
+  package static func parse(_ text: String) -> Int64? {
     let months = [
       "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ]

@@ -1,7 +1,7 @@
 import AWSMFAKit
 
 /// Why STS gave no credentials; each description is one sentence naming the cause.
-public enum STSError: Error, Sendable, CustomStringConvertible {
+package enum STSError: Error, Sendable, CustomStringConvertible {
   /// STS answered with an error it will repeat (AccessDenied, ExpiredToken, ValidationError…).
   case refused(status: Int, code: String, message: String)
   /// STS (or a proxy) asked to slow down or failed on its side; retrying later may work.
@@ -13,7 +13,7 @@ public enum STSError: Error, Sendable, CustomStringConvertible {
   /// No answer at all.
   case transport(TransportError)
 
-  public var description: String {
+  package var description: String {
     switch self {
     case .refused(_, let code, let message), .unavailable(_, let code, let message):
       return message.isEmpty
@@ -32,7 +32,7 @@ public enum STSError: Error, Sendable, CustomStringConvertible {
   }
 
   /// Whether trying the same request again soon may succeed.
-  public var isRetryable: Bool {
+  package var isRetryable: Bool {
     switch self {
     case .unavailable: return true
     case .transport(let error): return error.isRetryable

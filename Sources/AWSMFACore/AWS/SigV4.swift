@@ -6,22 +6,22 @@ import FoundationEssentials
 #endif
 
 /// Credentials that sign a request: long-term keys, or temporary ones with a session token.
-public typealias SigningCredentials = StaticKeys
+package typealias SigningCredentials = StaticKeys
 
 /// An HTTP request as SigV4 sees it.
-public struct SignableRequest: Sendable, Equatable {
-  public var method: String
+package struct SignableRequest: Sendable, Equatable {
+  package var method: String
   /// `host` or `host:port` as sent in the Host header.
-  public var host: String
+  package var host: String
   /// The path, already as it goes on the wire (`/` for STS).
-  public var path: String
+  package var path: String
   /// Query parameters, unencoded.
-  public var query: [(String, String)]
+  package var query: [(String, String)]
   /// Headers to sign besides `host` and `x-amz-date`.
-  public var headers: [(String, String)]
-  public var body: [UInt8]
+  package var headers: [(String, String)]
+  package var body: [UInt8]
 
-  public init(
+  package init(
     method: String, host: String, path: String = "/", query: [(String, String)] = [],
     headers: [(String, String)] = [], body: [UInt8] = []
   ) {
@@ -33,7 +33,7 @@ public struct SignableRequest: Sendable, Equatable {
     self.body = body
   }
 
-  public static func == (lhs: SignableRequest, rhs: SignableRequest) -> Bool {
+  package static func == (lhs: SignableRequest, rhs: SignableRequest) -> Bool {
     lhs.method == rhs.method && lhs.host == rhs.host && lhs.path == rhs.path
       && lhs.query.map { [$0.0, $0.1] } == rhs.query.map { [$0.0, $0.1] }
       && lhs.headers.map { [$0.0, $0.1] } == rhs.headers.map { [$0.0, $0.1] }
@@ -42,19 +42,19 @@ public struct SignableRequest: Sendable, Equatable {
 }
 
 /// AWS Signature Version 4 over libcrypto's SHA-256 and HMAC (`Digest`).
-public struct SigV4Signer: Sendable {
-  public var credentials: SigningCredentials
-  public var region: String
-  public var service: String
+package struct SigV4Signer: Sendable {
+  package var credentials: SigningCredentials
+  package var region: String
+  package var service: String
 
-  public init(credentials: SigningCredentials, region: String, service: String) {
+  package init(credentials: SigningCredentials, region: String, service: String) {
     self.credentials = credentials
     self.region = region
     self.service = service
   }
 
   /// The headers to add to `request` (`X-Amz-Date`, `X-Amz-Security-Token`, `Authorization`).
-  public func sign(_ request: SignableRequest, date: Date) -> [(String, String)] {
+  package func sign(_ request: SignableRequest, date: Date) -> [(String, String)] {
     let amzDate = Self.amzDate(date)
     let day = String(amzDate.prefix(8))
     var added: [(String, String)] = [("X-Amz-Date", amzDate)]
@@ -77,7 +77,7 @@ public struct SigV4Signer: Sendable {
   }
 
   /// The canonical request text and the signed-headers list (exposed for tests).
-  public func canonicalRequest(_ request: SignableRequest, extra: [(String, String)]) -> (
+  package func canonicalRequest(_ request: SignableRequest, extra: [(String, String)]) -> (
     String, String
   ) {
     var headers: [String: String] = ["host": request.host]
@@ -109,7 +109,7 @@ public struct SigV4Signer: Sendable {
   }
 
   /// RFC 3986 percent-encoding of everything but the unreserved characters, as SigV4 requires.
-  public static func uriEncode(_ text: String) -> String {
+  package static func uriEncode(_ text: String) -> String {
     var out = ""
     for byte in text.utf8 {
       if unreserved.contains(byte) {

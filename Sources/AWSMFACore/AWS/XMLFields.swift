@@ -2,9 +2,9 @@
 ///
 /// The answers awsmfa reads are flat and well known, so this avoids libxml2 (FoundationXML),
 /// which would grow the static binary and its start-up.
-public enum XMLFields {
+package enum XMLFields {
   /// The text of the first `<name>…</name>` inside `scope` (or the whole text), entities decoded.
-  public static func text(of name: String, in xml: Substring) -> String? {
+  package static func text(of name: String, in xml: Substring) -> String? {
     guard let inner = element(name, in: xml) else { return nil }
     return decodeEntities(inner)
   }

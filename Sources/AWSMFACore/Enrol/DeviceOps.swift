@@ -1,10 +1,10 @@
 import AWSMFAKit
 
 /// `device resync` and `device list`: the IAM side beside the OATH side.
-public enum DeviceOps {
+package enum DeviceOps {
   /// ResyncMFADevice for `profile`'s device with the codes of the previous and current steps,
   /// computed by `source`; both steps are remembered as used.
-  public static func resync(
+  package static func resync(
     profile: ResolvedProfile, source: YubiKeyCodeSource, identity: any CallerIdentityService,
     iam: any IAMService, cache: CacheGuard, now: Int64
   ) async throws {
@@ -25,24 +25,24 @@ public enum DeviceOps {
   }
 
   /// One row of `device list`.
-  public struct Row: Sendable, Equatable {
+  package struct Row: Sendable, Equatable {
     /// "IAM" or the YubiKey's label.
-    public var place: String
+    package var place: String
     /// The device ARN or the OATH credential id.
-    public var name: String
+    package var name: String
     /// The profiles that use it.
-    public var profiles: [String]
+    package var profiles: [String]
   }
 
   /// What `device list` shows: IAM devices, OATH credentials, and the mismatches between them.
-  public struct Inventory: Sendable {
-    public var rows: [Row] = []
-    public var problems: [String] = []
+  package struct Inventory: Sendable {
+    package var rows: [Row] = []
+    package var problems: [String] = []
   }
 
   /// Gathers the IAM devices of each distinct source identity among `profiles` and the OATH
   /// credentials of `keys`; a failure is a problem line, not the end of the listing.
-  public static func inventory(
+  package static func inventory(
     profiles: [ResolvedProfile], keys: [PluggedKey], identity: any CallerIdentityService,
     iam: any IAMService
   ) async -> Inventory {

@@ -1,7 +1,7 @@
 import AWSMFAKit
 
 /// Why a device could not be enrolled, imported or resynced; each description is one sentence.
-public enum EnrolError: Error, Sendable, CustomStringConvertible {
+package enum EnrolError: Error, Sendable, CustomStringConvertible {
   /// The profile's keys belong to the account's root user.
   case rootUser(account: String)
   /// The profile's keys belong to something that is not an IAM user.
@@ -19,7 +19,7 @@ public enum EnrolError: Error, Sendable, CustomStringConvertible {
   /// A step after CreateVirtualMFADevice failed; what was undone, and what could not be.
   indirect case failed(cause: any Error, undone: [String], leftover: [String])
 
-  public var description: String {
+  package var description: String {
     switch self {
     case .rootUser(let account):
       return
@@ -51,7 +51,7 @@ public enum EnrolError: Error, Sendable, CustomStringConvertible {
   }
 
   /// The underlying error that picks the exit code.
-  public var cause: any Error {
+  package var cause: any Error {
     switch self {
     case .failed(let cause, _, _): return (cause as? EnrolError)?.cause ?? cause
     case .card(let error): return error

@@ -1,7 +1,7 @@
 import AWSMFAKit
 
 /// Who a set of keys signs as (STS GetCallerIdentity; a fake in unit tests).
-public protocol CallerIdentityService: Sendable {
+package protocol CallerIdentityService: Sendable {
   /// The account, ARN and user id of the signer.
   func callerIdentity(signer: SigningCredentials) async throws(STSError) -> (
     account: String, arn: String, userId: String
@@ -15,20 +15,20 @@ extension STSClient: CallerIdentityService {}
 /// GetCallerIdentity, CreateVirtualMFADevice, OATH PUT, three codes computed from the card for
 /// consecutive steps (previous and current to enable, next to prove it), EnableMFADevice,
 /// GetSessionToken, then the config file. Any failure after the device exists undoes what was done.
-public struct Enrolment {
+package struct Enrolment {
   /// Everything outside: AWS, the card, the cache, the config file and the clock.
-  public struct Peers {
-    public var identity: any CallerIdentityService
-    public var iam: any IAMService
-    public var sts: any STSService
-    public var cache: CacheGuard
-    public var key: PluggedKey
+  package struct Peers {
+    package var identity: any CallerIdentityService
+    package var iam: any IAMService
+    package var sts: any STSService
+    package var cache: CacheGuard
+    package var key: PluggedKey
     /// Writes `mfa_serial` and `awsmfa_oath_account` into the profile; returns the backup's path.
-    public var writeConfig: (_ serial: String, _ oathName: String) throws -> String?
-    public var cue: (String) -> Void
-    public var now: () -> Int64
+    package var writeConfig: (_ serial: String, _ oathName: String) throws -> String?
+    package var cue: (String) -> Void
+    package var now: () -> Int64
 
-    public init(
+    package init(
       identity: any CallerIdentityService, iam: any IAMService, sts: any STSService,
       cache: CacheGuard,
       key: PluggedKey, writeConfig: @escaping (String, String) throws -> String?,
@@ -46,11 +46,11 @@ public struct Enrolment {
   }
 
   /// Choices from the command line.
-  public struct Options {
-    public var deviceName: String?
-    public var touch: Bool
-    public var force: Bool
-    public init(deviceName: String?, touch: Bool, force: Bool) {
+  package struct Options {
+    package var deviceName: String?
+    package var touch: Bool
+    package var force: Bool
+    package init(deviceName: String?, touch: Bool, force: Bool) {
       self.deviceName = deviceName
       self.touch = touch
       self.force = force
@@ -58,26 +58,26 @@ public struct Enrolment {
   }
 
   /// What was enrolled.
-  public struct Outcome {
-    public var serial: String
-    public var oathName: String
-    public var user: String
-    public var secret: [UInt8]
-    public var backup: String?
-    public var expiration: Int64
+  package struct Outcome {
+    package var serial: String
+    package var oathName: String
+    package var user: String
+    package var secret: [UInt8]
+    package var backup: String?
+    package var expiration: Int64
 
     /// The `otpauth://` URI a phone app takes as a backup of the secret.
-    public var otpauthURI: String { OTPAuth.uri(name: oathName, secret: secret) }
+    package var otpauthURI: String { OTPAuth.uri(name: oathName, secret: secret) }
   }
 
-  public var peers: Peers
+  package var peers: Peers
 
-  public init(peers: Peers) {
+  package init(peers: Peers) {
     self.peers = peers
   }
 
   /// Enrols `profile`'s IAM user; throws raw errors before the device exists, `.failed` after.
-  public func run(profile: ResolvedProfile, options: Options) async throws -> Outcome {
+  package func run(profile: ResolvedProfile, options: Options) async throws -> Outcome {
     let signer = SigningCredentials(
       accessKeyId: profile.keys.accessKeyId, secretAccessKey: profile.keys.secretAccessKey)
     let caller = try await peers.identity.callerIdentity(signer: signer)
@@ -157,7 +157,7 @@ public struct Enrolment {
 
   /// Puts a secret pasted from the console onto `key` and returns the codes of two consecutive
   /// steps (now and next) for its "MFA code 1" and "MFA code 2" boxes.
-  public static func importSecret(
+  package static func importSecret(
     _ text: String, name: String, key: PluggedKey, touch: Bool, force: Bool, now: Int64,
     cue: (String) -> Void
   ) throws(EnrolError) -> (String, String) {
@@ -221,9 +221,9 @@ extension String {
 }
 
 /// `otpauth://` URIs (the Key Uri Format authenticator apps read from QR codes).
-public enum OTPAuth {
+package enum OTPAuth {
   /// A TOTP URI for `name` (`ISSUER:ACCOUNT`), SHA1, 6 digits, 30 s.
-  public static func uri(name: String, secret: [UInt8]) -> String {
+  package static func uri(name: String, secret: [UInt8]) -> String {
     let issuer = OATHName(name).issuer ?? AccountMatch.awsIssuer
     return "otpauth://totp/\(SigV4Signer.uriEncode(name))?secret=\(Base32.encode(secret))"
       + "&issuer=\(SigV4Signer.uriEncode(issuer))&algorithm=SHA1&digits=6&period=30"

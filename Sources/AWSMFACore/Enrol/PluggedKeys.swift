@@ -1,8 +1,8 @@
 /// A plugged-in YubiKey with its OATH applet selected (and unlocked), for enrolment and listing.
-public final class PluggedKey {
-  public let reader: String
-  public let serial: UInt32?
-  public let session: OATHSession
+package final class PluggedKey {
+  package let reader: String
+  package let serial: UInt32?
+  package let session: OATHSession
   // Kept so the card stays connected for the commands that follow.
   let connection: any CardConnection
 
@@ -14,18 +14,18 @@ public final class PluggedKey {
   }
 
   /// "YubiKey 12345678", or the reader's name when the key hides its serial.
-  public var label: String { serial.map { "YubiKey \($0)" } ?? "the YubiKey in \(reader)" }
+  package var label: String { serial.map { "YubiKey \($0)" } ?? "the YubiKey in \(reader)" }
 
   /// The ids of the credentials it holds (LIST needs no touch).
-  public func names() throws(OATHError) -> [String] {
+  package func names() throws(OATHError) -> [String] {
     try session.list().map(\.name.raw)
   }
 }
 
 /// Finds the YubiKeys with an OATH applet among the PC/SC readers.
-public enum PluggedKeys {
+package enum PluggedKeys {
   /// Every plugged-in key with an OATH applet; empty readers and other cards are skipped.
-  public static func all(
+  package static func all(
     in directory: any CardDirectory,
     unlock: (OATHSession, OATHSelection) throws(OATHError) -> Void
   ) throws(OATHError) -> [PluggedKey] {
@@ -67,7 +67,7 @@ public enum PluggedKeys {
   }
 
   /// The one key to write to: the one with serial `wanted`, else the only one plugged in.
-  public static func one(
+  package static func one(
     in directory: any CardDirectory, wanted: String?,
     unlock: (OATHSession, OATHSelection) throws(OATHError) -> Void
   ) throws(EnrolError) -> PluggedKey {
@@ -95,7 +95,7 @@ public enum PluggedKeys {
 extension PluggedKeys {
   /// Every plugged-in key, through `peers`' PC/SC directory; applets with a password are unlocked
   /// with the remembered key or a prompt, as for codes.
-  public static func all(peers: YubiKeyCodeSource.Peers) throws(OATHError) -> [PluggedKey] {
+  package static func all(peers: YubiKeyCodeSource.Peers) throws(OATHError) -> [PluggedKey] {
     let directory: any CardDirectory
     do {
       directory = try peers.directory()
@@ -108,7 +108,7 @@ extension PluggedKeys {
   }
 
   /// The one key to write to (`wanted` serial, else the only one), through `peers`.
-  public static func one(peers: YubiKeyCodeSource.Peers, wanted: String?) throws(EnrolError)
+  package static func one(peers: YubiKeyCodeSource.Peers, wanted: String?) throws(EnrolError)
     -> PluggedKey
   {
     let directory: any CardDirectory

@@ -5,17 +5,17 @@ internal import CQRencode
 #endif
 
 /// QR codes drawn with text, for `--backup-qr`; every call into libqrencode is in this file.
-public enum QRCode {
+package enum QRCode {
   /// Why no QR code was made.
-  public struct Failure: Error, Sendable, CustomStringConvertible {
-    public var reason: String
-    public var description: String { "Cannot draw the QR code: \(reason)." }
+  package struct Failure: Error, Sendable, CustomStringConvertible {
+    package var reason: String
+    package var description: String { "Cannot draw the QR code: \(reason)." }
   }
 
   /// `text` as a QR code in Unicode half blocks, two modules per character cell vertically, with
   /// the quiet zone the standard asks for. Light modules are drawn, so it reads on a dark terminal
   /// as `qrencode -t UTF8` does.
-  public static func render(_ text: String) throws(Failure) -> String {
+  package static func render(_ text: String) throws(Failure) -> String {
     let modules = try encode(text)
     let size = modules.count
     let quiet = 2

@@ -6,14 +6,14 @@ import AWSMFAKit
 
 /// Splits a command line into words with POSIX-shell quoting rules, without running a shell:
 /// quotes and backslashes group, nothing expands, so no text in it can start another command.
-public enum ShellWords {
+package enum ShellWords {
   /// Why a command line could not be split.
-  public struct SplitError: Error, CustomStringConvertible {
-    public var description: String
+  package struct SplitError: Error, CustomStringConvertible {
+    package var description: String
   }
 
   /// The words of `line`.
-  public static func split(_ line: String) throws(SplitError) -> [String] {
+  package static func split(_ line: String) throws(SplitError) -> [String] {
     var words: [String] = []
     var current = ""
     var inWord = false
@@ -72,22 +72,24 @@ public enum ShellWords {
 /// a wrapper script and whatever it started — is stopped, not just the first process. When
 /// awsmfa holds the terminal, the group is handed the terminal for the run (a password manager
 /// may prompt), and it comes back afterwards.
-public enum ChildProcess {
+package enum ChildProcess {
   /// Exit status (128+signal when killed) and what it wrote on stdout.
-  public struct Result: Sendable {
-    public var status: Int32
-    public var stdout: [UInt8]
+  package struct Result: Sendable {
+    package var status: Int32
+    package var stdout: [UInt8]
   }
 
   /// Why a program could not be run.
-  public struct RunError: Error, CustomStringConvertible {
-    public var description: String
+  package struct RunError: Error, CustomStringConvertible {
+    package var description: String
   }
 
   /// Runs `arguments[0]` (PATH-searched) and waits at most `timeout` seconds. Reading stops at
   /// the first complete line: a program that prints its answer and lingers is not waited for,
   /// and what is left of its group is stopped (its status then counts as 0).
-  public static func run(_ arguments: [String], extraEnvironment: [String: String], timeout: Double)
+  package static func run(
+    _ arguments: [String], extraEnvironment: [String: String], timeout: Double
+  )
     throws(RunError) -> Result
   {
     var pipeFDs: [Int32] = [0, 0]

@@ -6,7 +6,7 @@ import FoundationEssentials
 #endif
 
 /// Where a TOTP code for an MFA device comes from.
-public protocol MFACodeSource: Sendable {
+package protocol MFACodeSource: Sendable {
   /// A human name for messages ("--code", "mfa_process", "the terminal", "YubiKey 1234567").
   var name: String { get }
   /// Whether the source can give the code of a chosen time step (a card can; a person cannot).
@@ -18,11 +18,11 @@ public protocol MFACodeSource: Sendable {
 }
 
 extension MFACodeSource {
-  public var isTyped: Bool { false }
+  package var isTyped: Bool { false }
 }
 
 /// Why no MFA code could be had; each description is one sentence.
-public enum MFAError: Error, Sendable, CustomStringConvertible, Equatable {
+package enum MFAError: Error, Sendable, CustomStringConvertible, Equatable {
   case noSource(profile: String, device: String)
   /// A prompt hook's refresh needs a new MFA session, and only a typed code could start one.
   case needsTyping(profile: String)
@@ -34,7 +34,7 @@ public enum MFAError: Error, Sendable, CustomStringConvertible, Equatable {
   case cancelled
   case card(String)
 
-  public var description: String {
+  package var description: String {
     switch self {
     case .noSource(let profile, let device):
       return
@@ -69,12 +69,12 @@ public enum MFAError: Error, Sendable, CustomStringConvertible, Equatable {
 }
 
 /// The code given on the command line with `--code`.
-public struct FixedCodeSource: MFACodeSource {
-  public var value: String
-  public init(_ value: String) { self.value = value }
-  public var name: String { "--code" }
-  public var canChooseStep: Bool { false }
-  public func code(device: String, profile: ResolvedProfile, step: Int64) async throws(MFAError)
+package struct FixedCodeSource: MFACodeSource {
+  package var value: String
+  package init(_ value: String) { self.value = value }
+  package var name: String { "--code" }
+  package var canChooseStep: Bool { false }
+  package func code(device: String, profile: ResolvedProfile, step: Int64) async throws(MFAError)
     -> String
   {
     try MFAError.validate(value, source: "--code")
@@ -82,17 +82,17 @@ public struct FixedCodeSource: MFACodeSource {
 }
 
 /// The profile's `mfa_process`: split into words like a shell would, run without a shell.
-public struct ProcessCodeSource: MFACodeSource {
-  public var command: String
-  public var timeout: Double
-  public init(command: String, timeout: Double = 60) {
+package struct ProcessCodeSource: MFACodeSource {
+  package var command: String
+  package var timeout: Double
+  package init(command: String, timeout: Double = 60) {
     self.command = command
     self.timeout = timeout
   }
-  public var name: String { "mfa_process" }
-  public var canChooseStep: Bool { false }
+  package var name: String { "mfa_process" }
+  package var canChooseStep: Bool { false }
 
-  public func code(device: String, profile: ResolvedProfile, step: Int64) async throws(MFAError)
+  package func code(device: String, profile: ResolvedProfile, step: Int64) async throws(MFAError)
     -> String
   {
     let words: [String]
@@ -120,14 +120,14 @@ public struct ProcessCodeSource: MFACodeSource {
 }
 
 /// A prompt on `/dev/tty`: never stdin (it may be a pipe), never stdout (it is eval'd).
-public struct TerminalCodeSource: MFACodeSource {
-  public var terminal: Terminal
-  public init(terminal: Terminal) { self.terminal = terminal }
-  public var name: String { "the terminal" }
-  public var isTyped: Bool { true }
-  public var canChooseStep: Bool { false }
+package struct TerminalCodeSource: MFACodeSource {
+  package var terminal: Terminal
+  package init(terminal: Terminal) { self.terminal = terminal }
+  package var name: String { "the terminal" }
+  package var isTyped: Bool { true }
+  package var canChooseStep: Bool { false }
 
-  public func code(device: String, profile: ResolvedProfile, step: Int64) async throws(MFAError)
+  package func code(device: String, profile: ResolvedProfile, step: Int64) async throws(MFAError)
     -> String
   {
     guard let line = terminal.ask("MFA code for \(device): ") else { throw .cancelled }

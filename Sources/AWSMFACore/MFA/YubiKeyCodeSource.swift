@@ -4,32 +4,33 @@ import AWSMFAKit
 ///
 /// A card computes any time step on request (the step is just CALCULATE's challenge), so the
 /// session service may ask for the next step instead of waiting for it.
-public final class YubiKeyCodeSource: MFACodeSource, @unchecked Sendable {
+package final class YubiKeyCodeSource: MFACodeSource, @unchecked Sendable {
+  // @unchecked: its peers hold plain closures (terminal, cue); one code is asked at a time.
   /// Everything outside the card: terminal, keyring, cue and clock.
-  public struct Peers {
+  package struct Peers {
     /// Opens the PC/SC directory (a fake in tests).
-    public var directory: () throws(CardError) -> any CardDirectory = { () throws(CardError) in
+    package var directory: () throws(CardError) -> any CardDirectory = { () throws(CardError) in
       try PCSCContext()
     }
     /// Where derived OATH password keys are remembered; nil for no memory.
-    public var store: (any SessionStore)?
+    package var store: (any SessionStore)?
     /// Asks for a password without echo; nil when there is no terminal or no answer.
-    public var askPassword: (String) -> String? = { prompt in
+    package var askPassword: (String) -> String? = { prompt in
       Terminal.open()?.ask(prompt, echo: false)
     }
     /// Shows the touch cue (terminal, else stderr; never stdout).
-    public var cue: @Sendable (String) -> Void = { Cue.show($0) }
-    public var now: () -> Int64 = { epochNow() }
+    package var cue: @Sendable (String) -> Void = { Cue.show($0) }
+    package var now: () -> Int64 = { epochNow() }
     /// How long a remembered password key lives.
-    public var keyLifetime: Int64 = 12 * 3600
+    package var keyLifetime: Int64 = 12 * 3600
 
-    public init(store: (any SessionStore)?) {
+    package init(store: (any SessionStore)?) {
       self.store = store
     }
   }
 
   /// The located key and credential.
-  public let key: OATHKey
+  package let key: OATHKey
   let cue: @Sendable (String) -> Void
 
   init(key: OATHKey, cue: @escaping @Sendable (String) -> Void) {
@@ -37,12 +38,12 @@ public final class YubiKeyCodeSource: MFACodeSource, @unchecked Sendable {
     self.cue = cue
   }
 
-  public var name: String { key.label }
-  public var canChooseStep: Bool { true }
+  package var name: String { key.label }
+  package var canChooseStep: Bool { true }
   /// The credential's TOTP period in seconds.
-  public var period: Int { key.entry.name.period }
+  package var period: Int { key.entry.name.period }
 
-  public func code(device: String, profile: ResolvedProfile, step: Int64) async throws(MFAError)
+  package func code(device: String, profile: ResolvedProfile, step: Int64) async throws(MFAError)
     -> String
   {
     do {
@@ -53,13 +54,13 @@ public final class YubiKeyCodeSource: MFACodeSource, @unchecked Sendable {
   }
 
   /// The credential's code for the time step containing `time` (seconds since the epoch).
-  public func calculate(at time: Int64) throws(OATHError) -> String {
+  package func calculate(at time: Int64) throws(OATHError) -> String {
     try key.code(at: time, cue: cue)
   }
 
   /// Finds the key holding the profile's credential. `.absent` when pcscd, a reader or such a key
   /// is missing (another source may then be used); throws when a key was found but failed.
-  public static func locate(profile: ResolvedProfile, peers: Peers) throws(OATHError)
+  package static func locate(profile: ResolvedProfile, peers: Peers) throws(OATHError)
     -> KeyLocator.Lookup
   {
     let directory: any CardDirectory
@@ -78,7 +79,7 @@ public final class YubiKeyCodeSource: MFACodeSource, @unchecked Sendable {
   }
 
   /// The code source for `profile`, or nil when no key holds its credential.
-  public static func find(profile: ResolvedProfile, peers: Peers) throws(MFAError)
+  package static func find(profile: ResolvedProfile, peers: Peers) throws(MFAError)
     -> YubiKeyCodeSource?
   {
     do {
@@ -90,12 +91,12 @@ public final class YubiKeyCodeSource: MFACodeSource, @unchecked Sendable {
   }
 
   /// The source for `key`, as `locate` found it.
-  public static func using(_ key: OATHKey, peers: Peers) -> YubiKeyCodeSource {
+  package static func using(_ key: OATHKey, peers: Peers) -> YubiKeyCodeSource {
     YubiKeyCodeSource(key: key, cue: peers.cue)
   }
 
   /// The one-line message for an OATH failure, with its hint.
-  public static func mfaError(_ error: OATHError) -> MFAError {
+  package static func mfaError(_ error: OATHError) -> MFAError {
     .card(error.line)
   }
 

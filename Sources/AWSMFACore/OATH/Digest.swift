@@ -3,8 +3,8 @@ import CLibcrypto
 /// The hashes awsmfa needs — SHA-256 and HMAC-SHA-256 for SigV4; SHA-1/256/512, their HMACs and
 /// PBKDF2-HMAC-SHA1 for YKOATH — from the system's libcrypto (OpenSSL), not a second BoringSSL
 /// compiled into the binary.
-public enum Digest {
-  public enum Algorithm: Sendable {
+package enum Digest {
+  package enum Algorithm: Sendable {
     case sha1, sha256, sha512
 
     var evp: OpaquePointer? {
@@ -17,7 +17,7 @@ public enum Digest {
   }
 
   /// The digest of `data`.
-  public static func hash(_ algorithm: Algorithm, _ data: [UInt8]) -> [UInt8] {
+  package static func hash(_ algorithm: Algorithm, _ data: [UInt8]) -> [UInt8] {
     var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
     var length: UInt32 = 0
     let done = EVP_Digest(data, data.count, &out, &length, algorithm.evp, nil)
@@ -26,10 +26,10 @@ public enum Digest {
   }
 
   /// SHA-256 of `data`.
-  public static func sha256(_ data: [UInt8]) -> [UInt8] { hash(.sha256, data) }
+  package static func sha256(_ data: [UInt8]) -> [UInt8] { hash(.sha256, data) }
 
   /// HMAC of `message` under `key`.
-  public static func hmac(_ algorithm: Algorithm, key: [UInt8], message: [UInt8]) -> [UInt8] {
+  package static func hmac(_ algorithm: Algorithm, key: [UInt8], message: [UInt8]) -> [UInt8] {
     var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
     var length: UInt32 = 0
     let done = key.withUnsafeBytes { keyBytes in
@@ -42,7 +42,7 @@ public enum Digest {
   }
 
   /// PBKDF2 with HMAC-SHA1 (the YKOATH password key).
-  public static func pbkdf2SHA1(password: [UInt8], salt: [UInt8], rounds: Int, length: Int)
+  package static func pbkdf2SHA1(password: [UInt8], salt: [UInt8], rounds: Int, length: Int)
     -> [UInt8]
   {
     var out = [UInt8](repeating: 0, count: length)

@@ -1,24 +1,24 @@
 /// The applet's password arithmetic: key derivation, HMAC and secret shaping.
-public enum OATHPassword {
+package enum OATHPassword {
   /// The 16-byte key the applet stores: PBKDF2-HMAC-SHA1, 1000 rounds, over the applet's salt.
-  public static func deriveKey(password: String, salt: [UInt8]) -> [UInt8] {
+  package static func deriveKey(password: String, salt: [UInt8]) -> [UInt8] {
     // Fixed by the YKOATH specification.
     Digest.pbkdf2SHA1(password: Array(password.utf8), salt: salt, rounds: 1000, length: 16)
   }
 
   /// HMAC of `message` under `key` with the applet's algorithm.
-  public static func hmac(_ algorithm: OATHAlgorithm, key: [UInt8], message: [UInt8]) -> [UInt8] {
+  package static func hmac(_ algorithm: OATHAlgorithm, key: [UInt8], message: [UInt8]) -> [UInt8] {
     Digest.hmac(algorithm.digest, key: key, message: message)
   }
 
   /// Compares two MACs without stopping at the first difference.
-  public static func equal(_ left: [UInt8], _ right: [UInt8]) -> Bool {
+  package static func equal(_ left: [UInt8], _ right: [UInt8]) -> Bool {
     guard left.count == right.count else { return false }
     return zip(left, right).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
   }
 
   /// A secret as PUT sends it: hashed when longer than the block size, padded to 14 bytes.
-  public static func shortenSecret(_ secret: [UInt8], _ algorithm: OATHAlgorithm) -> [UInt8] {
+  package static func shortenSecret(_ secret: [UInt8], _ algorithm: OATHAlgorithm) -> [UInt8] {
     var key = secret
     if key.count > algorithm.blockSize {
       key = Digest.hash(algorithm.digest, key)

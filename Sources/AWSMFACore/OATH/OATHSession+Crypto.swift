@@ -5,7 +5,7 @@ import AWSMFACard
 
 extension OATHSelection {
   /// The id ykman shows: base64 of the first 16 bytes of SHA-256(salt), without padding.
-  public var deviceID: String {
+  package var deviceID: String {
     let digest = Array(Digest.sha256(salt).prefix(16))
     return String(Base64.encode(digest).filter { $0 != "=" })
   }
@@ -13,7 +13,7 @@ extension OATHSelection {
 
 extension OATHSession {
   /// Unlocks the applet with the derived password `key`, and checks that the card knows it too.
-  public func validate(key: [UInt8], selection: OATHSelection) throws(OATHError) {
+  package func validate(key: [UInt8], selection: OATHSelection) throws(OATHError) {
     guard let challenge = selection.challenge else { return }
     let ours = randomBytes(8)
     let data = TLV.encode([
@@ -31,7 +31,7 @@ extension OATHSession {
   }
 
   /// Stores a credential (replacing one of the same name).
-  public func put(
+  package func put(
     name: String, type: OATHType = .totp, algorithm: OATHAlgorithm = .sha1, digits: Int = 6,
     secret: [UInt8], requireTouch: Bool = false
   ) throws(OATHError) {

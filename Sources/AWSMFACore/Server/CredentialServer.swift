@@ -10,21 +10,21 @@ import NIOPosix
 /// Each GET answers from `provide` (the keyring in front of STS); requests without the token,
 /// with a wrong one, for another path or from a peer that is not this machine are refused, and
 /// nothing secret is ever logged.
-public final class CredentialServer: Sendable {
+package final class CredentialServer: Sendable {
   /// What a request is answered with: credentials, or a failure to report to the SDK.
-  public typealias Provider = @Sendable () async -> Result<SessionCredentials, ServeFailure>
+  package typealias Provider = @Sendable () async -> Result<SessionCredentials, ServeFailure>
 
-  public let port: Int
+  package let port: Int
   /// The bearer token a request must carry in `Authorization`.
-  public let token: String
-  public let path: String
+  package let token: String
+  package let path: String
   private let channel: any Channel
 
   /// The URL for `AWS_CONTAINER_CREDENTIALS_FULL_URI`.
-  public var url: String { "http://127.0.0.1:\(port)\(path)" }
+  package var url: String { "http://127.0.0.1:\(port)\(path)" }
 
   /// Binds 127.0.0.1 on a free port and starts answering.
-  public static func start(provide: @escaping Provider, log: @escaping @Sendable (String) -> Void)
+  package static func start(provide: @escaping Provider, log: @escaping @Sendable (String) -> Void)
     async throws -> CredentialServer
   {
     let token = randomHex(bytes: 32)
@@ -54,7 +54,7 @@ public final class CredentialServer: Sendable {
   }
 
   /// Stops listening; requests in flight finish.
-  public func stop() async {
+  package func stop() async {
     try? await channel.close()
   }
 
@@ -82,12 +82,12 @@ public final class CredentialServer: Sendable {
 }
 
 /// Why no credentials could be served: the status and a message the SDK shows.
-public struct ServeFailure: Error, Sendable {
-  public var status: Int
-  public var code: String
-  public var message: String
+package struct ServeFailure: Error, Sendable {
+  package var status: Int
+  package var code: String
+  package var message: String
 
-  public init(status: Int, code: String, message: String) {
+  package init(status: Int, code: String, message: String) {
     self.status = status
     self.code = code
     self.message = message

@@ -13,16 +13,16 @@ import Synchronization
 /// directly; awsmfa ignores them meanwhile and ends when the command does. SIGTERM and SIGHUP
 /// sent to awsmfa are passed on. The command starts with no signal blocked, every signal at its
 /// default, the user's core-dump limit and only descriptors 0, 1 and 2.
-public enum Supervisor {
-  public struct SpawnError: Error, CustomStringConvertible {
-    public var description: String
+package enum Supervisor {
+  package struct SpawnError: Error, CustomStringConvertible {
+    package var description: String
     /// 127 when the program was not found, else 126 (a shell's convention).
-    public var status: Int32
+    package var status: Int32
   }
 
   /// Starts `arguments[0]` (PATH-searched) with exactly `environment`, waits, and returns its
   /// exit status (128+signal when a signal ended it).
-  public static func run(_ arguments: [String], environment: [String: String])
+  package static func run(_ arguments: [String], environment: [String: String])
     async throws(SpawnError) -> Int32
   {
     var attributes = posix_spawnattr_t()
@@ -81,7 +81,7 @@ public enum Supervisor {
 extension Supervisor {
   /// Runs `arguments[0]` and returns everything it printed on stdout (at most 4 MiB); a failed
   /// start or a non-zero exit is an error.
-  public static func capture(_ arguments: [String]) throws(SpawnError) -> [UInt8] {
+  package static func capture(_ arguments: [String]) throws(SpawnError) -> [UInt8] {
     var fds: [Int32] = [0, 0]
     guard pipe(&fds) == 0 else {
       throw SpawnError(description: "cannot create a pipe", status: 126)
@@ -122,7 +122,7 @@ extension Supervisor {
 
 /// The first of some signals, caught from the moment it is made (so a signal sent before `wait`
 /// is not lost), and ignored from then on rather than fatal.
-public final class SignalWait: @unchecked Sendable {
+package final class SignalWait: @unchecked Sendable {
   // @unchecked: `sources` (Dispatch objects, not marked Sendable) is set in init and never
   // touched again; the shared state is a Mutex.
   private struct State {
@@ -137,7 +137,7 @@ public final class SignalWait: @unchecked Sendable {
   /// Kept for the process's lifetime: a cancelled source would let the signal kill it.
   private let sources: [any DispatchSourceSignal]
 
-  public init(_ signals: [Int32]) {
+  package init(_ signals: [Int32]) {
     let shared = shared
     sources = signals.map { number in
       signal(number, SIG_IGN)
@@ -156,7 +156,7 @@ public final class SignalWait: @unchecked Sendable {
   }
 
   /// Returns once one of the signals has arrived (at once if one already has).
-  public func wait() async {
+  package func wait() async {
     await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
       let fired = shared.mutex.withLock { current -> Bool in
         if !current.fired { current.waiting = continuation }

@@ -6,18 +6,19 @@ import AWSMFAKit
 
 /// A per-device `flock` that serialises refreshes across terminals; the kernel drops it when the
 /// holder exits, so a killed process leaves no stale lock.
-public final class RefreshLock: @unchecked Sendable {
+package final class RefreshLock: @unchecked Sendable {
+  // @unchecked: `fd` is immutable and owned; the kernel serialises flock on it.
   let fd: Int32
 
   /// The directory for lock files: `$XDG_RUNTIME_DIR/awsmfa`, else `${TMPDIR:-/tmp}/awsmfa-UID`.
-  public static func directory(environment: Environment) -> String {
+  package static func directory(environment: Environment) -> String {
     if let runtime = environment.nonEmpty("XDG_RUNTIME_DIR") { return runtime + "/awsmfa" }
     let temporary = environment.nonEmpty("TMPDIR") ?? "/tmp"
     return temporary + "/awsmfa-\(getuid())"
   }
 
   /// The private fallback when `directory` is not safe: `${XDG_CACHE_HOME:-~/.cache}/awsmfa/locks`.
-  public static func fallbackDirectory(environment: Environment) -> String {
+  package static func fallbackDirectory(environment: Environment) -> String {
     let cache = environment.nonEmpty("XDG_CACHE_HOME") ?? environment.home + "/.cache"
     return cache + "/awsmfa/locks"
   }
@@ -59,7 +60,7 @@ public final class RefreshLock: @unchecked Sendable {
   }
 
   /// Takes the lock named `name`, waiting at most `timeout` seconds; nil if it cannot be had.
-  public static func acquire(
+  package static func acquire(
     name: String, environment: Environment, timeout: Double,
     warn: (String) -> Void = { _ in }
   ) -> RefreshLock? {

@@ -10,14 +10,14 @@ import FoundationEssentials
 /// Look up the target's credentials; outside the refresh window they are the answer. Otherwise
 /// take the device's refresh lock, look again (another terminal may have refreshed), then reuse or
 /// start the MFA session (one per source profile and device) and assume the roles from it.
-public struct SessionService: Sendable {
+package struct SessionService: Sendable {
   /// Per-call choices from the command line.
-  public struct Options: Sendable {
-    public var refresh: Bool
-    public var duration: Int?
+  package struct Options: Sendable {
+    package var refresh: Bool
+    package var duration: Int?
     /// Also start a new MFA session (a new code or touch), not only new role credentials.
-    public var newSession: Bool
-    public init(refresh: Bool = false, duration: Int? = nil, newSession: Bool = false) {
+    package var newSession: Bool
+    package init(refresh: Bool = false, duration: Int? = nil, newSession: Bool = false) {
       self.refresh = refresh || newSession
       self.duration = duration
       self.newSession = newSession
@@ -25,32 +25,32 @@ public struct SessionService: Sendable {
   }
 
   /// AWS's cap on a role session assumed with temporary credentials (role chaining).
-  public static let chainingCap = 3600
+  package static let chainingCap = 3600
   /// The longest GetSessionToken session the API grants (36 h).
-  public static let sessionLifetime = 129600
+  package static let sessionLifetime = 129600
   /// The longest AssumeRole session the API grants (12 h).
-  public static let roleLifetime = 43200
+  package static let roleLifetime = 43200
   /// Credentials that expire sooner than this after they arrive are refused.
-  public static let minimumLifetime: Int64 = 60
+  package static let minimumLifetime: Int64 = 60
 
-  public var cache: CacheGuard
-  public var sts: any STSService
+  package var cache: CacheGuard
+  package var sts: any STSService
   /// Picks the code source when a code is first needed (a prompt must not appear for a cache hit).
-  public var codeSource: @Sendable (ResolvedProfile) throws(MFAError) -> any MFACodeSource
-  public var environment: Environment
-  public var now: @Sendable () -> Int64
+  package var codeSource: @Sendable (ResolvedProfile) throws(MFAError) -> any MFACodeSource
+  package var environment: Environment
+  package var now: @Sendable () -> Int64
   /// Notes shown with `--verbose`.
-  public var note: @Sendable (String) -> Void
+  package var note: @Sendable (String) -> Void
   /// Warnings always shown (one line each, on stderr by default).
-  public var warn: @Sendable (String) -> Void = { FileIO.write(fd: 2, Visible.text($0) + "\n") }
+  package var warn: @Sendable (String) -> Void = { FileIO.write(fd: 2, Visible.text($0) + "\n") }
   /// Seconds to wait for another process's refresh.
-  public var lockTimeout: Double = 120
+  package var lockTimeout: Double = 120
   /// Waits the given seconds (the tests' clock jumps instead).
-  public var sleep: @Sendable (Int64) async throws -> Void = { seconds in
+  package var sleep: @Sendable (Int64) async throws -> Void = { seconds in
     try await Task.sleep(nanoseconds: UInt64(seconds) * 1_000_000_000)
   }
 
-  public init(
+  package init(
     cache: CacheGuard, sts: any STSService,
     codeSource: @escaping @Sendable (ResolvedProfile) throws(MFAError) -> any MFACodeSource,
     environment: Environment, now: @escaping @Sendable () -> Int64 = { epochNow() },
@@ -65,7 +65,7 @@ public struct SessionService: Sendable {
   }
 
   /// The credentials `env` hands out for `profile`.
-  public func credentials(for profile: ResolvedProfile, options: Options = Options()) async throws
+  package func credentials(for profile: ResolvedProfile, options: Options = Options()) async throws
     -> SessionCredentials
   {
     let target = profile.targetIdentity

@@ -12,11 +12,11 @@
 ///    (`aws-global` signs as `us-east-1`). No region at all means `aws-global`.
 /// 3. The service's endpoint rule set names the host, and for some endpoints the signing region:
 ///    for STS from the name step 2 settled on, for IAM from the region itself.
-public enum AWSEndpoints {
+package enum AWSEndpoints {
   /// Why botocore names no endpoint for a combination of settings: it raises.
-  public struct Unsupported: Error, Sendable, Equatable, CustomStringConvertible {
+  package struct Unsupported: Error, Sendable, Equatable, CustomStringConvertible {
     /// One sentence, for the user.
-    public let description: String
+    package let description: String
   }
 
   /// The STS endpoint (`https://HOST/`) and signing region botocore uses for `region` (nil when
@@ -24,7 +24,7 @@ public enum AWSEndpoints {
   /// `sts_regional_endpoints = legacy` (`legacyGlobal`). Configured endpoint URLs are the
   /// caller's business, and so is checking first that `region` is a region name (botocore
   /// refuses others before it resolves anything).
-  public static func sts(
+  package static func sts(
     region: String?, fips: Bool, dualStack: Bool, legacyGlobal: Bool
   ) throws(Unsupported) -> (url: String, signingRegion: String) {
     try resolve(.sts, region: region, fips: fips, dualStack: dualStack, legacyGlobal: legacyGlobal)
@@ -33,7 +33,7 @@ public enum AWSEndpoints {
   /// The IAM endpoint (`https://HOST/`) and signing region botocore uses for `region` (nil when
   /// none is configured), `use_fips_endpoint` and `use_dualstack_endpoint`. IAM has one endpoint
   /// per partition: the region only picks the partition.
-  public static func iam(
+  package static func iam(
     region: String?, fips: Bool, dualStack: Bool
   ) throws(Unsupported) -> (url: String, signingRegion: String) {
     try resolve(.iam, region: region, fips: fips, dualStack: dualStack, legacyGlobal: false)
@@ -75,26 +75,26 @@ public enum AWSEndpoints {
 
 /// An AWS partition (a separate copy of AWS: commercial, China, GovCloud, the isolated and
 /// sovereign regions) as botocore's `partitions.json` describes it; `Partition.all` holds them.
-public struct Partition: Sendable {
+package struct Partition: Sendable {
   /// The partition's name: `aws`, `aws-cn`, `aws-us-gov`, `aws-iso`, …
-  public let id: String
+  package let id: String
   /// The domain of its endpoints (`amazonaws.com`).
-  public let dnsSuffix: String
+  package let dnsSuffix: String
   /// The domain of its dual-stack (IPv4 and IPv6) endpoints (`api.aws`).
-  public let dualStackDnsSuffix: String
+  package let dualStackDnsSuffix: String
   /// Whether the endpoint rule sets offer FIPS endpoints in it.
-  public let supportsFIPS: Bool
+  package let supportsFIPS: Bool
   /// Whether the endpoint rule sets offer dual-stack endpoints in it.
-  public let supportsDualStack: Bool
+  package let supportsDualStack: Bool
   /// The region that signs for the partition's global endpoints.
-  public let implicitGlobalRegion: String
+  package let implicitGlobalRegion: String
   /// The region names botocore lists for it, pseudo-regions such as `aws-global` included.
-  public let regions: [String]
+  package let regions: [String]
   /// botocore's `regionRegex`, translated: what the names of regions it does not list look like.
   let regionPattern: [RegionPatternPart]
 
   /// Whether botocore counts `region` in this partition: listed, or matching its pattern.
-  public func contains(_ region: String) -> Bool {
+  package func contains(_ region: String) -> Bool {
     regions.contains { EndpointText.same($0, region) }
       || RegionPatternPart.matches(regionPattern, region)
   }
@@ -102,7 +102,7 @@ public struct Partition: Sendable {
   /// The partition of `region` as the rule sets' `aws.partition` picks it: the first partition,
   /// in botocore's order, that lists the region or whose pattern it matches; else the first
   /// partition (`aws`).
-  public static func forRegion(_ region: String) -> Partition {
+  package static func forRegion(_ region: String) -> Partition {
     all.first { $0.contains(region) } ?? all[0]
   }
 }

@@ -4,11 +4,11 @@
 
 /// Sets keys of one profile in the AWS config file's text and leaves every other byte alone:
 /// comments, order, spacing, line endings and the other profiles.
-public enum ConfigEditor {
+package enum ConfigEditor {
   /// `text` with each of `values` set in the section of profile `profile`: an existing key (in
   /// any case, with its continuation lines) is replaced in place, a new one goes after the
   /// section's last key, and a missing section is appended at the end.
-  public static func setting(
+  package static func setting(
     _ values: [(key: String, value: String)], profile: String, in text: String
   )
     -> String
@@ -154,17 +154,17 @@ public enum ConfigEditor {
 }
 
 /// Why the config file could not be rewritten; one sentence naming the file.
-public struct ConfigWriteError: Error, Sendable, Equatable, CustomStringConvertible {
-  public var path: String
-  public var reason: String
-  public var description: String { "Cannot update \(path): \(reason)." }
+package struct ConfigWriteError: Error, Sendable, Equatable, CustomStringConvertible {
+  package var path: String
+  package var reason: String
+  package var description: String { "Cannot update \(path): \(reason)." }
 }
 
 /// Rewrites the config file safely: a backup of the old text beside it, then temp file + rename.
-public enum ConfigFileWriter {
+package enum ConfigFileWriter {
   /// Sets `values` in `profile` of the file at `path` (through symlinks); returns the backup's path,
   /// or nil when the file did not exist or nothing changed.
-  public static func update(
+  package static func update(
     path: String, profile: String, values: [(key: String, value: String)], now: Int64
   ) throws(ConfigWriteError) -> String? {
     let target = resolved(path)

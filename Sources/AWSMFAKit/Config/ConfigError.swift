@@ -1,5 +1,5 @@
 /// Why the config files could not yield a usable profile; each description is one sentence.
-public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
   case unreadable(path: String, reason: String)
   case malformed(INIParseError)
   case unknownProfile(
@@ -14,7 +14,7 @@ public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
   case endpoint(EndpointError)
 
   /// A few words for a table row (`list`): why the profile cannot be used.
-  public var shortReason: String {
+  package var shortReason: String {
     switch self {
     case .unsupported(_, let key):
       if key.hasPrefix("credential_process") { return "not usable: credential_process" }
@@ -31,7 +31,7 @@ public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     }
   }
 
-  public var description: String {
+  package var description: String {
     switch self {
     case .unreadable(let path, let reason):
       return "Cannot read \(path): \(reason)."
@@ -65,9 +65,9 @@ public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 /// Quoting for names shown to a person in messages (not for shells).
-public enum Quote {
+package enum Quote {
   /// `name` in single quotes, with control characters made visible so a message stays one line.
-  public static func human(_ name: String) -> String {
+  package static func human(_ name: String) -> String {
     var out = "'"
     for scalar in name.unicodeScalars {
       switch scalar {

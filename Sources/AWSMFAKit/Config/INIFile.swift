@@ -1,15 +1,15 @@
 /// One section of an AWS shared config or credentials file, keys in file order.
-public struct INISection: Sendable, Equatable {
+package struct INISection: Sendable, Equatable {
   /// The text between the brackets, trimmed.
-  public var header: String
+  package var header: String
   /// The line the header stands on, 1-based.
-  public var line: Int
+  package var line: Int
   /// Keys, lower-cased as botocore's configparser does, in file order.
-  public var keys: [String]
+  package var keys: [String]
   /// The value of each key, same order.
-  public var values: [String]
+  package var values: [String]
 
-  public init(header: String, line: Int, keys: [String] = [], values: [String] = []) {
+  package init(header: String, line: Int, keys: [String] = [], values: [String] = []) {
     self.header = header
     self.line = line
     self.keys = keys
@@ -17,17 +17,17 @@ public struct INISection: Sendable, Equatable {
   }
 
   /// The value of `key`, if the section sets it.
-  public subscript(key: String) -> String? {
+  package subscript(key: String) -> String? {
     keys.firstIndex(of: key).map { values[$0] }
   }
 }
 
 /// A parse failure in a config file, naming the file and line.
-public struct INIParseError: Error, Sendable, Equatable, CustomStringConvertible {
-  public var path: String
-  public var line: Int
-  public var reason: String
-  public var description: String { "\(path):\(line): \(reason)" }
+package struct INIParseError: Error, Sendable, Equatable, CustomStringConvertible {
+  package var path: String
+  package var line: Int
+  package var reason: String
+  package var description: String { "\(path):\(line): \(reason)" }
 }
 
 /// Parses the INI dialect the AWS CLI reads (Python's RawConfigParser as botocore configures it),
@@ -38,15 +38,15 @@ public struct INIParseError: Error, Sendable, Equatable, CustomStringConvertible
 /// lines need an `=`); keys of `[DEFAULT]` apply to every section; a duplicate section or key, a
 /// line before any section, bytes that are not UTF-8 (a byte order mark included) are errors, as
 /// they are for the AWS CLI.
-public enum INIFile {
+package enum INIFile {
   /// Parses `text` (the contents of `path`, used only in error messages).
-  public static func parse(_ text: String, path: String) throws(INIParseError) -> [INISection] {
+  package static func parse(_ text: String, path: String) throws(INIParseError) -> [INISection] {
     try parse(bytes: Array(text.utf8), path: path)
   }
 
   /// Parses UTF-8 `bytes`: every section but `DEFAULT`, in file order, with `DEFAULT`'s keys
   /// under its own, as configparser's `options()` and `get()` see them.
-  public static func parse(bytes: [UInt8], path: String) throws(INIParseError) -> [INISection] {
+  package static func parse(bytes: [UInt8], path: String) throws(INIParseError) -> [INISection] {
     try checkEncoding(bytes, path: path)
     var reader = SectionReader(path: path)
     try bytes.withUnsafeBufferPointer { (buffer) throws(INIParseError) in

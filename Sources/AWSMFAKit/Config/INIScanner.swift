@@ -9,11 +9,11 @@
 /// `INIFile` (the full parse), `ProfileNames` (completion), `SharedConfig`'s lookups and
 /// `ConfigEditor` (enrolment) all walk files through here, so TAB, `list`, `env` and
 /// `device enroll` cannot disagree on what a section is.
-public enum INIScanner {
+package enum INIScanner {
   /// One line as configparser classifies it; ranges are byte offsets into the scanned buffer.
-  public struct Line: Sendable {
+  package struct Line: Sendable {
     /// What the line is.
-    public enum Kind: Sendable, Equatable {
+    package enum Kind: Sendable, Equatable {
       /// Empty, or whitespace only.
       case blank
       /// A whole-line `#` or `;` comment.
@@ -29,26 +29,26 @@ public enum INIScanner {
       case invalid
     }
 
-    public var kind: Kind
+    package var kind: Kind
     /// 1-based line number.
-    public var number: Int
+    package var number: Int
     /// Offset of the line's first byte.
-    public var start: Int
+    package var start: Int
     /// Offset just past the line's last byte, before its line break.
-    public var end: Int
+    package var end: Int
     /// Offset of the next line (past the line break).
-    public var next: Int
-    public var name: Range<Int> = 0..<0
-    public var value: Range<Int> = 0..<0
+    package var next: Int
+    package var name: Range<Int> = 0..<0
+    package var value: Range<Int> = 0..<0
     /// Whether a `[section]` was open when the line was read (`DEFAULT` counts).
-    public var inSection: Bool = false
+    package var inSection: Bool = false
   }
 
   /// Calls `body` for every line of `bytes`, in order, until it returns false. With `detail`
   /// false, option lines are recognised by shape alone (no key or value ranges, no `invalid`):
   /// the header walk of completion and of single-profile lookups costs a few bytes a line.
   /// `inSection` starts the walk just after a section's header, on line `firstLine`.
-  public static func scan(
+  package static func scan(
     _ bytes: UnsafeBufferPointer<UInt8>, detail: Bool = true, inSection: Bool = false,
     firstLine: Int = 1, _ body: (Line) -> Bool
   ) {

@@ -1,12 +1,12 @@
 /// How requests leave this machine: the forward proxy for a URL and the certificates trusted for
 /// TLS, read as botocore reads them (urllib's proxy variables, `AWS_CA_BUNDLE`, `ca_bundle`).
-public struct NetworkSettings: Sendable, Equatable {
+package struct NetworkSettings: Sendable, Equatable {
   /// Proxy URLs by scheme (`http`, `https`) and the `no` list, after urllib's two passes.
   var proxies: [String: (value: String, variable: String)]
   /// The PEM bundle that replaces the system's trust store, and where it was named.
-  public var caBundle: (path: String, source: String)?
+  package var caBundle: (path: String, source: String)?
 
-  public static func == (lhs: NetworkSettings, rhs: NetworkSettings) -> Bool {
+  package static func == (lhs: NetworkSettings, rhs: NetworkSettings) -> Bool {
     lhs.proxies.mapValues { $0.value } == rhs.proxies.mapValues { $0.value }
       && lhs.caBundle?.path == rhs.caBundle?.path
   }
@@ -14,7 +14,7 @@ public struct NetworkSettings: Sendable, Equatable {
   /// Reads the proxy variables from `environment`, and the CA bundle from `AWS_CA_BUNDLE`, else
   /// `profileBundle` (the asked-for profile's `ca_bundle`: botocore reads it from the session's
   /// profile only, never along `source_profile`).
-  public init(environment: Environment, profileBundle: String? = nil) {
+  package init(environment: Environment, profileBundle: String? = nil) {
     proxies = Self.proxyVariables(environment.entries)
     // botocore takes an empty AWS_CA_BUNDLE or ca_bundle as "verify nothing"; awsmfa never
     // turns verification off, so an empty value means unset (a difference the README lists).
@@ -48,7 +48,7 @@ public struct NetworkSettings: Sendable, Equatable {
   }
 
   /// The proxy a request to `url` goes through, or nil for a direct connection.
-  public func proxy(for url: String) throws(NetworkError) -> ProxyServer? {
+  package func proxy(for url: String) throws(NetworkError) -> ProxyServer? {
     guard let target = HTTPTarget(url: url), let (value, variable) = proxies[target.scheme] else {
       return nil
     }
@@ -83,26 +83,26 @@ public struct NetworkSettings: Sendable, Equatable {
 
 /// A forward proxy from a `*_PROXY` variable: validated host and port, optional basic
 /// credentials, and a display form with the password masked.
-public struct ProxyServer: Sendable, Equatable {
-  public var host: String
-  public var port: Int
-  public var user: String?
-  public var password: String?
+package struct ProxyServer: Sendable, Equatable {
+  package var host: String
+  package var port: Int
+  package var user: String?
+  package var password: String?
   /// The variable that named it (`HTTPS_PROXY`, `https_proxy`, …).
-  public var variable: String
+  package var variable: String
 
   /// `http://user:***@host:port`: safe to print.
-  public var display: String {
+  package var display: String {
     let credentials = user.map { "\($0):***@" } ?? ""
     return "http://\(credentials)\(HTTPTarget.bracketed(host)):\(port)"
   }
 
   /// `host:port` of the proxy.
-  public var address: String { "\(HTTPTarget.bracketed(host)):\(port)" }
+  package var address: String { "\(HTTPTarget.bracketed(host)):\(port)" }
 
   /// Parses a proxy URL as botocore does: no scheme means `http://`, `//host` too; the default
   /// port is 80; user and password (percent-decoded) are used only when both are non-empty.
-  public init(url value: String, variable: String) throws(NetworkError) {
+  package init(url value: String, variable: String) throws(NetworkError) {
     self.variable = variable
     var text = value
     let lower = text.lowercased()
@@ -189,18 +189,18 @@ public struct ProxyServer: Sendable, Equatable {
 }
 
 /// An http(s) URL split the way a connection needs it.
-public struct HTTPTarget: Sendable, Equatable {
+package struct HTTPTarget: Sendable, Equatable {
   /// `http` or `https`.
-  public var scheme: String
+  package var scheme: String
   /// `host[:port]` as written, for NO_PROXY matching.
-  public var netloc: String
+  package var netloc: String
   /// The host name or address, without brackets.
-  public var host: String
-  public var port: Int
+  package var host: String
+  package var port: Int
   /// Path and query, starting with `/`.
-  public var path: String
+  package var path: String
 
-  public init?(url: String) {
+  package init?(url: String) {
     let lower = url.lowercased()
     let rest: Substring
     if lower.hasPrefix("https://") {
@@ -231,16 +231,16 @@ public struct HTTPTarget: Sendable, Equatable {
   }
 
   /// `host:port` for CONNECT.
-  public var authority: String { "\(Self.bracketed(host)):\(port)" }
+  package var authority: String { "\(Self.bracketed(host)):\(port)" }
 
   /// The Host header as SigV4 signs it: the URL's own spelling, without a default port.
-  public var hostHeader: String {
+  package var hostHeader: String {
     let suffix = scheme == "https" ? ":443" : ":80"
     return netloc.hasSuffix(suffix) ? String(netloc.dropLast(suffix.count)) : netloc
   }
 
   /// Whether the host is an IP address (never sent as a TLS server name).
-  public var isAddress: Bool {
+  package var isAddress: Bool {
     host.contains(":")
       || host.split(separator: ".").count == 4
         && host.split(separator: ".").allSatisfy { UInt8($0) != nil }
@@ -281,11 +281,11 @@ public struct HTTPTarget: Sendable, Equatable {
 }
 
 /// A proxy variable or CA bundle that cannot be used: a configuration error (78).
-public enum NetworkError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum NetworkError: Error, Sendable, Equatable, CustomStringConvertible {
   case proxy(variable: String, reason: String)
   case caBundle(path: String, source: String, reason: String)
 
-  public var description: String {
+  package var description: String {
     switch self {
     case .proxy(let variable, let reason):
       return "\(variable) is not a proxy awsmfa can use: \(reason)."

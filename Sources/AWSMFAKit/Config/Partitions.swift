@@ -8,7 +8,7 @@
 extension Partition {
   /// Every partition botocore knows, in botocore's order (the order regions are matched
   /// in); the first is the default for a region no partition claims.
-  public static let all: [Partition] = [
+  package static let all: [Partition] = [
     // ^(us|eu|ap|sa|ca|me|af|il|mx)\-\w+\-\d+$
     Partition(
       id: "aws",

@@ -1,10 +1,10 @@
 /// Long-term (or, rejected later, temporary) keys read from a credentials or config file.
-public struct StaticKeys: Sendable, Equatable {
-  public var accessKeyId: String
-  public var secretAccessKey: String
-  public var sessionToken: String?
+package struct StaticKeys: Sendable, Equatable {
+  package var accessKeyId: String
+  package var secretAccessKey: String
+  package var sessionToken: String?
 
-  public init(accessKeyId: String, secretAccessKey: String, sessionToken: String? = nil) {
+  package init(accessKeyId: String, secretAccessKey: String, sessionToken: String? = nil) {
     self.accessKeyId = accessKeyId
     self.secretAccessKey = secretAccessKey
     self.sessionToken = sessionToken
@@ -12,59 +12,59 @@ public struct StaticKeys: Sendable, Equatable {
 }
 
 /// One AssumeRole step of a profile chain.
-public struct RoleHop: Sendable, Equatable {
+package struct RoleHop: Sendable, Equatable {
   /// The profile that declares the role.
-  public var profile: String
-  public var roleArn: String
-  public var sessionName: String?
-  public var externalId: String?
-  public var durationSeconds: Int?
+  package var profile: String
+  package var roleArn: String
+  package var sessionName: String?
+  package var externalId: String?
+  package var durationSeconds: Int?
 }
 
 /// A profile with its `source_profile` chain followed to the long-term keys.
-public struct ResolvedProfile: Sendable, Equatable {
+package struct ResolvedProfile: Sendable, Equatable {
   /// The profile asked for.
-  public var name: String
+  package var name: String
   /// The profile whose long-term keys start the chain.
-  public var sourceProfile: String
-  public var keys: StaticKeys
+  package var sourceProfile: String
+  package var keys: StaticKeys
   /// The MFA device: the nearest `mfa_serial` from the asked-for profile towards the source.
-  public var mfaSerial: String?
+  package var mfaSerial: String?
   /// Roles to assume in order, starting from the source identity.
-  public var roles: [RoleHop]
-  public var region: String?
+  package var roles: [RoleHop]
+  package var region: String?
   /// GetSessionToken lifetime in seconds (`awsmfa_session_duration`).
-  public var sessionDuration: Int
+  package var sessionDuration: Int
   /// Refresh when fewer seconds than this remain (`awsmfa_refresh_window`).
-  public var refreshWindow: Int
-  public var oathAccount: String?
-  public var yubikeySerial: String?
-  public var mfaProcess: String?
+  package var refreshWindow: Int
+  package var oathAccount: String?
+  package var yubikeySerial: String?
+  package var mfaProcess: String?
   /// `sts_regional_endpoints` of the asked-for profile.
-  public var stsRegionalEndpoints: String?
+  package var stsRegionalEndpoints: String?
   /// `endpoint_url` of the asked-for profile.
-  public var endpointURL: String?
+  package var endpointURL: String?
   /// `endpoint_url` of the `sts` block of the profile's `[services NAME]` section.
-  public var servicesEndpointURL: String?
+  package var servicesEndpointURL: String?
   /// `endpoint_url` of the `iam` block of the profile's `[services NAME]` section.
-  public var servicesIAMEndpointURL: String?
+  package var servicesIAMEndpointURL: String?
   /// Why the profile's `services` setting cannot be read (a missing section, a flat value),
   /// which matters, as for botocore, only when the section is consulted.
-  public var servicesProblem: String?
+  package var servicesProblem: String?
   /// `ignore_configured_endpoint_urls` of the asked-for profile.
-  public var ignoreConfiguredEndpointURLs: String?
+  package var ignoreConfiguredEndpointURLs: String?
   /// `use_fips_endpoint` of the asked-for profile.
-  public var useFIPSEndpoint: String?
+  package var useFIPSEndpoint: String?
   /// `use_dualstack_endpoint` of the asked-for profile.
-  public var useDualStackEndpoint: String?
+  package var useDualStackEndpoint: String?
   /// `ca_bundle` of the asked-for profile (botocore reads it from the session's profile only).
-  public var caBundle: String?
+  package var caBundle: String?
   /// `ServiceEndpoint.cacheScope` of the profile's STS endpoint: part of every cache key, so that
   /// credentials from one endpoint are never served for another.
-  public var endpointScope = ""
+  package var endpointScope = ""
 
   /// The keyring identity of the MFA session this profile rests on.
-  public var sessionIdentity: SessionIdentity {
+  package var sessionIdentity: SessionIdentity {
     SessionIdentity(
       kind: .session, profile: sourceProfile, device: mfaSerial ?? "-",
       fingerprint: Fingerprint.of([keys.accessKeyId, mfaSerial ?? ""] + scopePart))
@@ -75,7 +75,7 @@ public struct ResolvedProfile: Sendable, Equatable {
   var scopePart: [String] { endpointScope.isEmpty ? [] : ["endpoint=" + endpointScope] }
 
   /// The keyring identity of the credentials `env` hands out for this profile.
-  public var targetIdentity: SessionIdentity {
+  package var targetIdentity: SessionIdentity {
     guard !roles.isEmpty else { return sessionIdentity }
     var parts = [keys.accessKeyId, mfaSerial ?? ""] + scopePart
     for hop in roles {
@@ -93,7 +93,7 @@ extension SharedConfig {
   /// does: the asked-for profile assumes its `role_arn` even when it holds keys; a source profile
   /// holding keys (`aws_access_key_id` or `aws_secret_access_key`) uses them and its own
   /// `role_arn` is not followed; a profile may name itself as source when it holds keys.
-  public func resolve(_ name: String) throws(ConfigError) -> ResolvedProfile {
+  package func resolve(_ name: String) throws(ConfigError) -> ResolvedProfile {
     // botocore resolves an empty profile name as `default`: refuse it rather than guess.
     guard !name.isEmpty, let asked = try settings(name) else {
       throw .unknownProfile(

@@ -2,9 +2,9 @@
 /// credentials files alone: no keys are parsed, nothing is validated, a broken file yields what
 /// it can. Served by the front binary, so a TAB costs a process start and one header walk (the
 /// same `INIScanner` walk `env` and `list` use); only names that match the prefix become Strings.
-public enum ProfileNames {
+package enum ProfileNames {
   /// Names in both files that start with `prefix`, config file first, each once.
-  public static func matching(_ prefix: String, environment: Environment) -> [String] {
+  package static func matching(_ prefix: String, environment: Environment) -> [String] {
     let (configPath, credentialsPath) = SharedConfig.paths(environment: environment)
     let wanted = Array(prefix.utf8)
     var seen: Set<String> = []

@@ -1,9 +1,9 @@
 /// Python's `shlex.split(text)` (POSIX mode), which botocore applies to `[profile …]`,
 /// `[sso-session …]` and `[services …]` headers.
-public enum PythonShlex {
+package enum PythonShlex {
   /// The words of `text`, or nil where Python raises `ValueError` (an unclosed quote, a
   /// backslash at the end).
-  public static func split(_ text: String) -> [String]? {
+  package static func split(_ text: String) -> [String]? {
     var words: [String] = []
     var current: [UInt8] = []
     var inWord = false
@@ -49,7 +49,7 @@ public enum PythonShlex {
 
   /// The NAME of a `[KIND NAME]` header as botocore reads it: the header starts with `kind`
   /// and splits into exactly two words; nil otherwise.
-  public static func sectionName(_ header: String, kind: String) -> String? {
+  package static func sectionName(_ header: String, kind: String) -> String? {
     guard header.hasPrefix(kind), let words = split(header), words.count == 2 else { return nil }
     return words[1]
   }

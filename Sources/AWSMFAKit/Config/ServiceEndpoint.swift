@@ -1,16 +1,16 @@
 /// Where STS (or IAM) requests go and which region signs them.
-public struct ServiceEndpoint: Sendable, Equatable {
+package struct ServiceEndpoint: Sendable, Equatable {
   /// Full URL, scheme to path (`https://sts.eu-west-1.amazonaws.com/`).
-  public var url: String
+  package var url: String
   /// `host[:port]` as the Host header carries it.
-  public var host: String
+  package var host: String
   /// The path requests are POSTed to.
-  public var path: String
+  package var path: String
   /// The region in the credential scope.
-  public var signingRegion: String
+  package var signingRegion: String
 
   /// Splits `url` into host and path; nil when it is not an http(s) URL.
-  public init?(url: String, signingRegion: String) {
+  package init?(url: String, signingRegion: String) {
     let lower = url.lowercased()
     let rest: Substring
     if lower.hasPrefix("https://") {
@@ -35,23 +35,23 @@ public struct ServiceEndpoint: Sendable, Equatable {
 
   /// Whether the URL came from configuration (`endpoint_url`, `AWS_ENDPOINT_URL*`) rather than
   /// AWS's own naming scheme.
-  public private(set) var isConfigured = true
+  package private(set) var isConfigured = true
 
   /// What a cached session is valid for: credentials from one configured endpoint (a LocalStack,
   /// a test peer) are never served for another, while AWS's own endpoints of one partition share
   /// the cache whatever the region. Empty for the commercial partition, so its keys keep their
   /// names.
-  public var cacheScope: String {
+  package var cacheScope: String {
     if isConfigured { return url }
     return partition == "aws" ? "" : partition
   }
 
   /// The AWS partition of a standard endpoint (`aws`, `aws-cn`, `aws-us-gov`, …).
-  public private(set) var partition = "aws"
+  package private(set) var partition = "aws"
 
   /// Whether requests travel unencrypted to a host other than this machine (loopback names and
   /// addresses are a local emulator's).
-  public var isPlaintextRemote: Bool {
+  package var isPlaintextRemote: Bool {
     guard url.lowercased().hasPrefix("http://") else { return false }
     var name = host.lowercased()
     if name.hasPrefix("[") {
@@ -70,7 +70,7 @@ public struct ServiceEndpoint: Sendable, Equatable {
   /// The region botocore uses: `AWS_DEFAULT_REGION` when set (even empty), else the asked-for
   /// profile's `region`; nil when neither is set. A value that is not a region name is refused
   /// here, before it can become part of a host name (`x@evil:1/#` must never connect).
-  public static func effectiveRegion(profile: ResolvedProfile?, environment: Environment)
+  package static func effectiveRegion(profile: ResolvedProfile?, environment: Environment)
     throws(EndpointError) -> String?
   {
     let (source, region): (String, String?) =
@@ -88,7 +88,7 @@ public struct ServiceEndpoint: Sendable, Equatable {
   /// Whether `region` is a region name as botocore accepts one: a DNS label of letters, digits
   /// and hyphens (1–63, no leading or trailing hyphen, not all digits), so that it can go into a
   /// host name and a SigV4 scope.
-  public static func isValidRegion(_ region: String) -> Bool {
+  package static func isValidRegion(_ region: String) -> Bool {
     let bytes = Array(region.utf8)
     guard (1...63).contains(bytes.count), bytes.first != UInt8(ascii: "-"),
       bytes.last != UInt8(ascii: "-")
@@ -108,7 +108,7 @@ public struct ServiceEndpoint: Sendable, Equatable {
   /// `AWS_ENDPOINT_URL`, the `[services]` section's, then the profile's `endpoint_url`; else the
   /// partition's standard endpoint for the region (`AWS_DEFAULT_REGION`, then the profile's) with
   /// FIPS, dual-stack and `sts_regional_endpoints` applied (`AWSEndpoints`).
-  public static func resolve(
+  package static func resolve(
     service: String, profile: ResolvedProfile?, environment: Environment
   ) throws(EndpointError) -> ServiceEndpoint {
     let region = try effectiveRegion(profile: profile, environment: environment)
@@ -182,16 +182,16 @@ public struct ServiceEndpoint: Sendable, Equatable {
 }
 
 /// An endpoint URL that is not an http(s) URL, or a region that is not a region name.
-public struct EndpointError: Error, Sendable, Equatable, CustomStringConvertible {
-  public var source: String
-  public var value: String
-  public var problem: String
-  public init(source: String, value: String, problem: String) {
+package struct EndpointError: Error, Sendable, Equatable, CustomStringConvertible {
+  package var source: String
+  package var value: String
+  package var problem: String
+  package init(source: String, value: String, problem: String) {
     self.source = source
     self.value = value
     self.problem = problem
   }
-  public var description: String {
+  package var description: String {
     value.isEmpty && source == "the profile"
       ? "The profile's \(problem)." : "\(source) is \(Quote.human(value)), \(problem)."
   }

@@ -5,19 +5,19 @@
 /// when it is looked up. So the cached `env` of one profile in a file of 10 000 costs one pass
 /// over the headers and the few sections of its chain, and `list` (which validates everything
 /// and indexes every name) stays linear in the file size.
-public struct SharedConfig: Sendable {
+package struct SharedConfig: Sendable {
   /// Path of the config file that was read (or would have been).
-  public var configPath: String
+  package var configPath: String
   /// Path of the credentials file that was read (or would have been).
-  public var credentialsPath: String
+  package var credentialsPath: String
   /// The environment the files were found through; `resolve` uses it to work out each profile's
   /// STS endpoint (and so its cache scope). Nil for a config built from text alone.
-  public var endpointEnvironment: Environment?
+  package var endpointEnvironment: Environment?
   let config: INIDocument
   let credentials: INIDocument
 
   /// A config from the two files' text (tests, and callers that read the files themselves).
-  public init(
+  package init(
     configPath: String, credentialsPath: String, configText: String, credentialsText: String,
     validate: Bool = true
   ) throws(ConfigError) {
@@ -51,7 +51,7 @@ public struct SharedConfig: Sendable {
 
   /// Reads both files from the paths the environment names (missing files are empty);
   /// `validate` as for `init`.
-  public static func load(environment: Environment, validate: Bool = true) throws(ConfigError)
+  package static func load(environment: Environment, validate: Bool = true) throws(ConfigError)
     -> SharedConfig
   {
     let (configPath, credentialsPath) = paths(environment: environment)
@@ -65,7 +65,7 @@ public struct SharedConfig: Sendable {
 
   /// Where the config and credentials files are: `AWS_CONFIG_FILE` and
   /// `AWS_SHARED_CREDENTIALS_FILE` (variables and `~` expanded), else under `~/.aws`.
-  public static func paths(environment: Environment) -> (config: String, credentials: String) {
+  package static func paths(environment: Environment) -> (config: String, credentials: String) {
     let home = environment.home
     // Set but empty names no file at all, as for botocore.
     let config =
@@ -79,7 +79,7 @@ public struct SharedConfig: Sendable {
 
   /// Every profile name as botocore lists them: the config file's in the order each name first
   /// appears, then names only the credentials file has.
-  public var profileNames: [String] {
+  package var profileNames: [String] {
     var names = config.profileNames()
     var seen = Set(names)
     for name in credentials.profileNames() where seen.insert(name).inserted { names.append(name) }
@@ -89,7 +89,7 @@ public struct SharedConfig: Sendable {
   /// Profile `name` as botocore's profile map holds it: the config file's section (the later of
   /// `[default]` and `[profile default]`) over its `DEFAULT` keys, with the credentials file's
   /// section (over that file's `DEFAULT`) laid on top; nil when neither file has it.
-  public func settings(_ name: String) throws(ConfigError) -> ProfileSettings? {
+  package func settings(_ name: String) throws(ConfigError) -> ProfileSettings? {
     let fromConfig = try config.section(for: name)
     let fromCredentials = try credentials.section(for: name)
     guard fromConfig != nil || fromCredentials != nil else { return nil }
@@ -104,7 +104,7 @@ public struct SharedConfig: Sendable {
   }
 
   /// The keys of `[services NAME]` in the config file, nested blocks unparsed.
-  public func servicesSection(_ name: String) throws(ConfigError) -> INISection? {
+  package func servicesSection(_ name: String) throws(ConfigError) -> INISection? {
     try config.section(kind: .services, name: name)
   }
 
@@ -120,7 +120,7 @@ public struct SharedConfig: Sendable {
 
   /// The profile name a config-file header stands for, or nil for other section kinds:
   /// `default` exactly, or a header starting with `profile` that shlex splits into two words.
-  public static func profileName(fromConfigHeader header: String) -> String? {
+  package static func profileName(fromConfigHeader header: String) -> String? {
     if header == "default" { return "default" }
     return PythonShlex.sectionName(header, kind: "profile")
   }
@@ -158,13 +158,13 @@ public struct SharedConfig: Sendable {
 
 /// One profile's keys as botocore's merged profile map holds them, plus each file's own section
 /// (botocore reads long-term keys from one file at a time).
-public struct ProfileSettings: Sendable, Equatable {
-  public var merged: INISection
-  public var config: INISection?
-  public var credentials: INISection?
+package struct ProfileSettings: Sendable, Equatable {
+  package var merged: INISection
+  package var config: INISection?
+  package var credentials: INISection?
 
   /// The value of `key` in the merged view.
-  public subscript(key: String) -> String? { merged[key] }
+  package subscript(key: String) -> String? { merged[key] }
 }
 
 extension INISection {

@@ -8,29 +8,29 @@ internal import CKeyutils
 ///
 /// Every keyutils call sits in this file. The key description carries the identity and the
 /// expiry, so finding or listing entries reads descriptions only, never a payload it does not use.
-public struct KernelKeyring: SessionStore {
+package struct KernelKeyring: SessionStore {
   /// Description of awsmfa's own keyring under the user keyring.
-  public static let defaultName = "awsmfa"
+  package static let defaultName = "awsmfa"
   /// The keyring's description: `awsmfa`, or `$AWSMFA_KEYRING` (tests use their own).
-  public let keyringName: String
+  package let keyringName: String
   /// Possessor and user get every right; group and other get none.
   static let permissions: key_perm_t = 0x3f3f_0000
 
-  public init(name: String = KernelKeyring.defaultName) {
+  package init(name: String = KernelKeyring.defaultName) {
     keyringName = name
   }
 
   /// The session store the environment asks for: none with `AWSMFA_NO_CACHE`, else this keyring.
-  public static func store(for environment: Environment) -> (any SessionStore)? {
+  package static func store(for environment: Environment) -> (any SessionStore)? {
     environment["AWSMFA_NO_CACHE"] == nil ? forEnvironment(environment) : nil
   }
 
   /// The keyring the environment names.
-  public static func forEnvironment(_ environment: Environment) -> KernelKeyring {
+  package static func forEnvironment(_ environment: Environment) -> KernelKeyring {
     KernelKeyring(name: environment.nonEmpty("AWSMFA_KEYRING") ?? defaultName)
   }
 
-  public func load(_ identity: SessionIdentity) throws(KeyringError) -> (
+  package func load(_ identity: SessionIdentity) throws(KeyringError) -> (
     payload: String, expiresAt: Int64
   )? {
     guard let ring = try findRing(create: false) else { return nil }
@@ -58,7 +58,7 @@ public struct KernelKeyring: SessionStore {
     return (String(decoding: bytes, as: UTF8.self), matchExpiry)
   }
 
-  public func store(_ identity: SessionIdentity, payload: String, expiresAt: Int64, now: Int64)
+  package func store(_ identity: SessionIdentity, payload: String, expiresAt: Int64, now: Int64)
     throws(KeyringError)
   {
     guard let ring = try findRing(create: true) else { return }
@@ -87,7 +87,7 @@ public struct KernelKeyring: SessionStore {
   }
 
   @discardableResult
-  public func remove(where matching: (SessionIdentity) -> Bool) throws(KeyringError) -> Int {
+  package func remove(where matching: (SessionIdentity) -> Bool) throws(KeyringError) -> Int {
     guard let ring = try findRing(create: false) else { return 0 }
     var removed = 0
     try forEachEntry(ring) { serial, description in
@@ -101,7 +101,7 @@ public struct KernelKeyring: SessionStore {
     return removed
   }
 
-  public func list() throws(KeyringError) -> [CachedEntry] {
+  package func list() throws(KeyringError) -> [CachedEntry] {
     guard let ring = try findRing(create: false) else { return [] }
     var result: [CachedEntry] = []
     try forEachEntry(ring) { _, description in
@@ -114,7 +114,7 @@ public struct KernelKeyring: SessionStore {
   }
 
   /// Unlinks every awsmfa key whose expiry has passed (the kernel's GC is lazy; quota is small).
-  public func evictExpired(now: Int64) {
+  package func evictExpired(now: Int64) {
     guard let ring = try? findRing(create: false) else { return }
     try? forEachEntry(ring) { serial, description in
       if let (_, expiresAt) = Self.parse(description), expiresAt <= now {

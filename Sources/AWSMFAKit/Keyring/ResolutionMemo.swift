@@ -8,19 +8,19 @@
 /// change times, and the environment variables that steer it. While none of those changed, the
 /// answer is the same, so a cached `env` costs two `stat` calls instead of reading a config file
 /// of 10 000 profiles; any change is another fingerprint, hence a miss and a fresh resolution.
-public struct ResolutionMemo: Sendable, Equatable {
-  public var target: SessionIdentity
-  public var region: String?
-  public var refreshWindow: Int
+package struct ResolutionMemo: Sendable, Equatable {
+  package var target: SessionIdentity
+  package var region: String?
+  package var refreshWindow: Int
 
-  public init(target: SessionIdentity, region: String?, refreshWindow: Int) {
+  package init(target: SessionIdentity, region: String?, refreshWindow: Int) {
     self.target = target
     self.region = region
     self.refreshWindow = refreshWindow
   }
 
   /// How long a memo stays (it is only ever a shortcut).
-  public static let lifetime: Int64 = 86400
+  package static let lifetime: Int64 = 86400
 
   /// Variables whose value can change a resolution or its endpoint scope.
   static let variables = [
@@ -31,7 +31,7 @@ public struct ResolutionMemo: Sendable, Equatable {
 
   /// The keyring identity of the memo for `profile` under `environment`; nil when a file cannot
   /// be examined (the memo is then not used).
-  public static func identity(profile: String, environment: Environment) -> SessionIdentity? {
+  package static func identity(profile: String, environment: Environment) -> SessionIdentity? {
     let (config, credentials) = SharedConfig.paths(environment: environment)
     guard let first = stamp(config), let second = stamp(credentials) else { return nil }
     var parts = [profile, first, second]
@@ -52,13 +52,13 @@ public struct ResolutionMemo: Sendable, Equatable {
   }
 
   /// The memo's payload.
-  public var payload: String {
+  package var payload: String {
     "{\"t\":" + JSONText.quote(target.keyDescription) + ",\"r\":"
       + JSONText.quote(region ?? "") + ",\"h\":\(region == nil ? 0 : 1),\"w\":\(refreshWindow)}"
   }
 
   /// Reads a payload written by `payload`.
-  public init?(payload: String) {
+  package init?(payload: String) {
     var target: SessionIdentity?
     var region = ""
     var hasRegion: Int64 = 0

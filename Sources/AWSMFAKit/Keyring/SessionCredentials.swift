@@ -1,13 +1,14 @@
 /// Temporary AWS credentials with their expiry, as cached and as exported.
-public struct SessionCredentials: Sendable, Equatable {
-  public var accessKeyId: String
-  public var secretAccessKey: String
-  public var sessionToken: String
+package struct SessionCredentials: Sendable, Equatable {
+  package var accessKeyId: String
+  package var secretAccessKey: String
+  package var sessionToken: String
   /// Expiry in seconds since the epoch.
-  public var expiration: Int64
+  package var expiration: Int64
 
-  public init(accessKeyId: String, secretAccessKey: String, sessionToken: String, expiration: Int64)
-  {
+  package init(
+    accessKeyId: String, secretAccessKey: String, sessionToken: String, expiration: Int64
+  ) {
     self.accessKeyId = accessKeyId
     self.secretAccessKey = secretAccessKey
     self.sessionToken = sessionToken
@@ -15,14 +16,14 @@ public struct SessionCredentials: Sendable, Equatable {
   }
 
   /// The small JSON object stored as the key's payload.
-  public var payload: String {
+  package var payload: String {
     "{\"AccessKeyId\":" + JSONText.quote(accessKeyId) + ",\"SecretAccessKey\":"
       + JSONText.quote(secretAccessKey) + ",\"SessionToken\":" + JSONText.quote(sessionToken)
       + ",\"Expiration\":\(expiration)}"
   }
 
   /// Reads a payload written by `payload`; nil when it is anything else.
-  public init?(payload: String) {
+  package init?(payload: String) {
     var id: String?
     var secret: String?
     var token: String?
@@ -45,7 +46,7 @@ public struct SessionCredentials: Sendable, Equatable {
   /// Why the values do not have the shape AWS documents, naming the field but never its value;
   /// nil when they do. Keys are 16–128 upper-case letters and digits; secrets and tokens are
   /// base64 text (`A–Z a–z 0–9 + / =`, and `-`/`_` of the URL-safe alphabet).
-  public var shapeProblem: String? {
+  package var shapeProblem: String? {
     if !Self.fits(accessKeyId, 16...128, Self.isKeyIdByte) {
       return "AccessKeyId is not 16 to 128 upper-case letters and digits"
     }
@@ -75,15 +76,15 @@ public struct SessionCredentials: Sendable, Equatable {
 }
 
 /// Minimal JSON for flat objects of strings and integers (cache payloads), without Foundation.
-public enum JSONText {
+package enum JSONText {
   /// A value in a flat object.
-  public enum Value: Equatable, Sendable {
+  package enum Value: Equatable, Sendable {
     case string(String)
     case number(Int64)
   }
 
   /// `text` as a JSON string literal.
-  public static func quote(_ text: String) -> String {
+  package static func quote(_ text: String) -> String {
     var out = "\""
     for scalar in text.unicodeScalars {
       switch scalar {
@@ -108,7 +109,7 @@ public enum JSONText {
   /// Calls `body` for each field of a flat object `{"k": "v", "n": 1}`; false when `text` is
   /// anything else (nested, malformed). Works on UTF-8 bytes without building a dictionary.
   @discardableResult
-  public static func forEachField(_ text: String, _ body: (String, Value) -> Void) -> Bool {
+  package static func forEachField(_ text: String, _ body: (String, Value) -> Void) -> Bool {
     var scanner = Scanner(Array(text.utf8))
     scanner.skipSpace()
     guard scanner.take(UInt8(ascii: "{")) else { return false }

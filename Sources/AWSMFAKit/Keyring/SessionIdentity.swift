@@ -1,7 +1,7 @@
 /// What a cached key holds, named in its description so `list` needs no secret read.
-public struct SessionIdentity: Sendable, Equatable, Hashable {
+package struct SessionIdentity: Sendable, Equatable, Hashable {
   /// The kind of key.
-  public enum Kind: String, Sendable {
+  package enum Kind: String, Sendable {
     /// A GetSessionToken session of a source profile and MFA device.
     case session
     /// AssumeRole credentials of a role profile.
@@ -14,15 +14,15 @@ public struct SessionIdentity: Sendable, Equatable, Hashable {
     case resolution
   }
 
-  public var kind: Kind
+  package var kind: Kind
   /// The profile the key belongs to (source profile for sessions).
-  public var profile: String
+  package var profile: String
   /// The MFA device serial, or `-` when none.
-  public var device: String
+  package var device: String
   /// A hash of everything else that must match for the key to apply (access key id, role ARN…).
-  public var fingerprint: String
+  package var fingerprint: String
 
-  public init(kind: Kind, profile: String, device: String, fingerprint: String) {
+  package init(kind: Kind, profile: String, device: String, fingerprint: String) {
     self.kind = kind
     self.profile = profile
     self.device = device
@@ -32,13 +32,13 @@ public struct SessionIdentity: Sendable, Equatable, Hashable {
   static let prefix = "awsmfa;v1;"
 
   /// The key description: `awsmfa;v1;KIND;PROFILE;DEVICE;FINGERPRINT`, fields percent-encoded.
-  public var keyDescription: String {
+  package var keyDescription: String {
     Self.prefix
       + [kind.rawValue, profile, device, fingerprint].map(Self.encode).joined(separator: ";")
   }
 
   /// Parses a description written by `keyDescription`; nil for anybody else's key.
-  public init?(keyDescription: String) {
+  package init?(keyDescription: String) {
     guard keyDescription.hasPrefix(Self.prefix) else { return nil }
     let fields = keyDescription.dropFirst(Self.prefix.count).split(
       separator: ";", omittingEmptySubsequences: false)
@@ -84,9 +84,9 @@ public struct SessionIdentity: Sendable, Equatable, Hashable {
 }
 
 /// A short non-cryptographic digest of cache-relevant settings (FNV-1a, 64 bit).
-public enum Fingerprint {
+package enum Fingerprint {
   /// The digest of `parts`, joined unambiguously, as 16 hex digits.
-  public static func of(_ parts: [String]) -> String {
+  package static func of(_ parts: [String]) -> String {
     var hash = fnv1aBasis
     for part in parts { hash = fnv1a(part.utf8 + [0], from: hash) }
     let text = String(hash, radix: 16)
@@ -94,10 +94,10 @@ public enum Fingerprint {
   }
 
   /// FNV-1a's offset basis, where a digest starts.
-  public static let fnv1aBasis: UInt64 = 0xcbf2_9ce4_8422_2325
+  package static let fnv1aBasis: UInt64 = 0xcbf2_9ce4_8422_2325
 
   /// FNV-1a (64 bit) of `bytes`, continuing from `hash`.
-  public static func fnv1a<Bytes: Sequence>(_ bytes: Bytes, from hash: UInt64 = fnv1aBasis)
+  package static func fnv1a<Bytes: Sequence>(_ bytes: Bytes, from hash: UInt64 = fnv1aBasis)
     -> UInt64 where Bytes.Element == UInt8
   {
     var hash = hash

@@ -1,17 +1,17 @@
 /// A cached entry as listed: its identity and expiry, known without reading the secret.
-public struct CachedEntry: Sendable, Equatable {
-  public var identity: SessionIdentity
+package struct CachedEntry: Sendable, Equatable {
+  package var identity: SessionIdentity
   /// Expiry in seconds since the epoch.
-  public var expiresAt: Int64
+  package var expiresAt: Int64
 
-  public init(identity: SessionIdentity, expiresAt: Int64) {
+  package init(identity: SessionIdentity, expiresAt: Int64) {
     self.identity = identity
     self.expiresAt = expiresAt
   }
 }
 
 /// Where sessions are cached between runs (the kernel keyring, or a fake in tests).
-public protocol SessionStore: Sendable {
+package protocol SessionStore: Sendable {
   /// The payload and expiry of the live entry for `identity`, if any.
   func load(_ identity: SessionIdentity) throws(KeyringError) -> (
     payload: String, expiresAt: Int64
@@ -27,16 +27,16 @@ public protocol SessionStore: Sendable {
 }
 
 /// Why the keyring could not be used; each description is one sentence.
-public struct KeyringError: Error, Sendable, Equatable, CustomStringConvertible {
-  public var operation: String
-  public var code: Int32
+package struct KeyringError: Error, Sendable, Equatable, CustomStringConvertible {
+  package var operation: String
+  package var code: Int32
 
-  public init(operation: String, code: Int32) {
+  package init(operation: String, code: Int32) {
     self.operation = operation
     self.code = code
   }
 
-  public var description: String {
+  package var description: String {
     "The kernel keyring refused to \(operation): \(KeyringError.explain(code))."
   }
 

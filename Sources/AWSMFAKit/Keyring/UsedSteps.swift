@@ -1,19 +1,19 @@
 /// The TOTP time steps already sent per MFA device, so that no code is ever sent twice (AWS
 /// refuses a reused code with the same message as a wrong one).
-public enum UsedSteps {
+package enum UsedSteps {
   /// The keyring identity of `device`'s last used step.
-  public static func identity(device: String) -> SessionIdentity {
+  package static func identity(device: String) -> SessionIdentity {
     SessionIdentity(kind: .step, profile: "-", device: device, fingerprint: "-")
   }
 
   /// The last step used for `device`, if still remembered.
-  public static func last(device: String, store: any SessionStore) throws(KeyringError) -> Int64? {
+  package static func last(device: String, store: any SessionStore) throws(KeyringError) -> Int64? {
     try store.load(identity(device: device)).flatMap { Int64($0.payload) }
   }
 
   /// Remembers `step` for `device` (unless a later one is already remembered), for as long as
   /// AWS could still accept a code of it.
-  public static func record(_ step: Int64, device: String, store: any SessionStore, now: Int64)
+  package static func record(_ step: Int64, device: String, store: any SessionStore, now: Int64)
     throws(KeyringError)
   {
     if let last = try last(device: device, store: store), last >= step { return }

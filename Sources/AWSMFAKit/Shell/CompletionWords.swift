@@ -1,9 +1,9 @@
 /// Words for bash's programmable completion, which inserts `COMPREPLY` entries verbatim: the
 /// word being completed arrives as typed (quotes and backslashes included) and each candidate
 /// must leave as typed text that reads back as the profile name.
-public enum BashWord {
+package enum BashWord {
   /// The text `typed` stands for, with an unterminated quote allowed at the end (mid-typing).
-  public static func dequote(_ typed: String) -> String {
+  package static func dequote(_ typed: String) -> String {
     var out = ""
     var quote: Character?
     var escaped = false
@@ -27,7 +27,7 @@ public enum BashWord {
   }
 
   /// `text` with a backslash before every character the shell would treat specially.
-  public static func escape(_ text: String) -> String {
+  package static func escape(_ text: String) -> String {
     // Bytes, not scalars: this runs once per name on a TAB over thousands of names.
     var out: [UInt8] = []
     out.reserveCapacity(text.utf8.count + 4)

@@ -1,5 +1,5 @@
 /// The interactive shells awsmfa has a prompt hook and completion script for.
-public enum InteractiveShell: String, Sendable, CaseIterable {
+package enum InteractiveShell: String, Sendable, CaseIterable {
   case bash, zsh, fish
 }
 
@@ -8,9 +8,9 @@ public enum InteractiveShell: String, Sendable, CaseIterable {
 /// Each hook refreshes the credentials `env` exported when fewer than `AWSMFA_REFRESH_WINDOW`
 /// seconds remain, and starts no process before that. The text lives here, one file per shell,
 /// so that the front binary can print it without reading files; a test proves `shell/` agrees.
-public enum HookScript {
+package enum HookScript {
   /// The hook for `shell`.
-  public static func text(for shell: InteractiveShell) -> String {
+  package static func text(for shell: InteractiveShell) -> String {
     switch shell {
     case .bash: return bash
     case .zsh: return zsh

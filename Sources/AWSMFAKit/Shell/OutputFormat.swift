@@ -3,14 +3,14 @@
 #endif
 
 /// The syntaxes `env` and `unset` can print.
-public enum OutputFormat: String, Sendable, CaseIterable {
+package enum OutputFormat: String, Sendable, CaseIterable {
   case bash, zsh, fish, json, dotenv
 
   /// The format for the shell that will read the output: the parent process's (`eval "$(…)"`
   /// in bash or a `#!/bin/sh` script, `| source` in fish, direnv's bash), else the login shell
   /// (`$SHELL`) when the parent is no shell (`env`, `sudo`, an editor). fish only for fish, zsh
   /// for zsh, POSIX for every other shell.
-  public static func `default`(environment: Environment, parent: String? = parentCommand())
+  package static func `default`(environment: Environment, parent: String? = parentCommand())
     -> OutputFormat
   {
     if let parent, let format = format(forShell: parent) { return format }
@@ -33,7 +33,7 @@ public enum OutputFormat: String, Sendable, CaseIterable {
   }
 
   /// The parent process's command name (`/proc/PPID/comm`), or nil.
-  public static func parentCommand() -> String? {
+  package static func parentCommand() -> String? {
     guard case .success(let bytes) = FileIO.readBytes(path: "/proc/\(getppid())/comm") else {
       return nil
     }
@@ -43,20 +43,20 @@ public enum OutputFormat: String, Sendable, CaseIterable {
 }
 
 /// The variables `env` sets for a profile, in the order printed.
-public struct Exports: Sendable, Equatable {
-  public var credentials: SessionCredentials
-  public var profile: String
-  public var region: String?
+package struct Exports: Sendable, Equatable {
+  package var credentials: SessionCredentials
+  package var profile: String
+  package var region: String?
   /// The profile's `awsmfa_refresh_window`, exported so a prompt hook knows when to refresh.
-  public var refreshWindow: Int?
+  package var refreshWindow: Int?
   /// The `AWS_PROFILE` the user had before `env` removed it, kept in `AWSMFA_PREVIOUS_PROFILE`
   /// so that `unset` can put it back.
-  public var previousProfile: String?
+  package var previousProfile: String?
   /// The region variables hold the region an earlier `env` set (`AWSMFA_REGION`) and this
   /// profile names none: they go, so that no region leaks from one profile to the next.
-  public var clearsRegion = false
+  package var clearsRegion = false
 
-  public init(
+  package init(
     credentials: SessionCredentials, profile: String, region: String?, refreshWindow: Int? = nil
   ) {
     self.credentials = credentials
@@ -67,7 +67,7 @@ public struct Exports: Sendable, Equatable {
 
   /// Exports for a shell whose variables are `environment`: what an earlier `env` set is
   /// recognised by awsmfa's own markers, and what the user set is kept or remembered.
-  public init(
+  package init(
     credentials: SessionCredentials, profile: String, region: String?, refreshWindow: Int?,
     environment: Environment
   ) {
@@ -85,7 +85,7 @@ public struct Exports: Sendable, Equatable {
 
   /// Calls `body` with every variable `env` sets, in order (a closure, not an array of tuples:
   /// this runs on the cached path, where each generic type instantiated costs start-up time).
-  public func forEachVariable(_ body: (String, String) -> Void) {
+  package func forEachVariable(_ body: (String, String) -> Void) {
     body("AWS_ACCESS_KEY_ID", credentials.accessKeyId)
     body("AWS_SECRET_ACCESS_KEY", credentials.secretAccessKey)
     body("AWS_SESSION_TOKEN", credentials.sessionToken)
@@ -102,20 +102,20 @@ public struct Exports: Sendable, Equatable {
   }
 
   /// The variables `env` removes before it sets its own.
-  public var removed: [String] {
+  package var removed: [String] {
     clearsRegion
       ? ["AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION", "AWSMFA_REGION"] : ["AWS_PROFILE"]
   }
 
   /// Every variable `env` sets, in order.
-  public var variables: [(String, String)] {
+  package var variables: [(String, String)] {
     var list: [(String, String)] = []
     forEachVariable { list.append(($0, $1)) }
     return list
   }
 
   /// Every variable `unset` may remove.
-  public static let allNames = [
+  package static let allNames = [
     "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CREDENTIAL_EXPIRATION",
     "AWS_REGION", "AWS_DEFAULT_REGION", "AWSMFA_PROFILE", "AWSMFA_EXPIRES", "AWSMFA_REFRESH_WINDOW",
     "AWSMFA_REGION", "AWSMFA_PREVIOUS_PROFILE",
@@ -125,11 +125,11 @@ public struct Exports: Sendable, Equatable {
 /// What `unset` does in a shell whose variables are `environment`: it removes only what awsmfa
 /// set (the credentials when `AWSMFA_PROFILE` says an `env` ran, the region variables while they
 /// hold awsmfa's region) and puts back the `AWS_PROFILE` that `env` removed.
-public struct Removal: Sendable, Equatable {
-  public var names: [String]
-  public var restoredProfile: String?
+package struct Removal: Sendable, Equatable {
+  package var names: [String]
+  package var restoredProfile: String?
 
-  public init(environment: Environment) {
+  package init(environment: Environment) {
     var names: [String] = []
     if environment["AWSMFA_PROFILE"] != nil {
       names += ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"]
@@ -151,11 +151,11 @@ public struct Removal: Sendable, Equatable {
 
 /// A value that cannot be written safely in the chosen syntax (a control character anywhere; a
 /// quote or backslash in dotenv, which sh and python-dotenv read differently).
-public struct UnsafeValueError: Error, Sendable, Equatable, CustomStringConvertible {
-  public var name: String
-  public var value: String
-  public var format: OutputFormat
-  public var description: String {
+package struct UnsafeValueError: Error, Sendable, Equatable, CustomStringConvertible {
+  package var name: String
+  package var value: String
+  package var format: OutputFormat
+  package var description: String {
     let why =
       value.unicodeScalars.contains(where: { Visible.isControl($0) && $0 != "\t" })
       ? "it holds a control character" : "dotenv readers disagree on quotes and backslashes"
@@ -165,13 +165,13 @@ public struct UnsafeValueError: Error, Sendable, Equatable, CustomStringConverti
 }
 
 /// Renders exports and removals for each output format, quoting every value for its syntax.
-public enum ShellRenderer {
+package enum ShellRenderer {
   /// The text `env` prints; refuses a value that no quoting makes safe for `format`.
   ///
   /// Credentials and regions are validated before they get here; the refusal guards what is left
   /// (profile names come from section headers) so that no line of the payload can be mistaken
   /// for anything but one assignment.
-  public static func render(_ exports: Exports, format: OutputFormat) throws(UnsafeValueError)
+  package static func render(_ exports: Exports, format: OutputFormat) throws(UnsafeValueError)
     -> String
   {
     var unsafe: UnsafeValueError?
@@ -216,7 +216,7 @@ public enum ShellRenderer {
   }
 
   /// The text `unset` prints for `removal`.
-  public static func renderUnset(format: OutputFormat, removal: Removal) -> String {
+  package static func renderUnset(format: OutputFormat, removal: Removal) -> String {
     // The remembered name is the user's own text: put back only what reads back as itself.
     let restore = removal.restoredProfile.flatMap { isSafe($0, for: format) ? $0 : nil }
     switch format {
@@ -235,14 +235,14 @@ public enum ShellRenderer {
 }
 
 /// One escaping function per syntax.
-public enum ShellQuote {
+package enum ShellQuote {
   /// POSIX single quotes (bash, zsh, sh): nothing inside is special but `'` itself.
-  public static func posix(_ value: String) -> String {
+  package static func posix(_ value: String) -> String {
     quoted(value, escaping: [UInt8(ascii: "'")], as: [[39, 92, 39, 39]])
   }
 
   /// fish single quotes: only `\\` and `\'` are escapes inside them.
-  public static func fish(_ value: String) -> String {
+  package static func fish(_ value: String) -> String {
     quoted(value, escaping: [UInt8(ascii: "\\"), UInt8(ascii: "'")], as: [[92, 92], [92, 39]])
   }
 
@@ -267,15 +267,15 @@ public enum ShellQuote {
   /// dotenv single quotes: `set -a; . FILE` in sh and python-dotenv both take the text inside
   /// literally (no `$`, backtick or escape is special), given no `'` or `\\` inside, which
   /// `ShellRenderer.render` refuses.
-  public static func dotenv(_ value: String) -> String {
+  package static func dotenv(_ value: String) -> String {
     "'" + value + "'"
   }
 }
 
 /// RFC 3339 timestamps in UTC with a `Z`, without Foundation.
-public enum RFC3339 {
+package enum RFC3339 {
   /// `seconds` since the epoch as `YYYY-MM-DDTHH:MM:SSZ`.
-  public static func format(_ seconds: Int64) -> String {
+  package static func format(_ seconds: Int64) -> String {
     let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
     let secondOfDay = seconds - days * 86400
     let (year, month, day) = civil(fromDays: days)
@@ -285,7 +285,7 @@ public enum RFC3339 {
   }
 
   /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`, any fraction length (moto sends µs).
-  public static func parse(_ text: String) -> Int64? {
+  package static func parse(_ text: String) -> Int64? {
     let chars = Array(text.utf8)
     func number(_ start: Int, _ count: Int) -> Int64? {
       guard start + count <= chars.count else { return nil }

@@ -1,8 +1,8 @@
 /// The one redaction function: every key, token, code or password shown in a message or a
 /// `--verbose` line goes through it.
-public enum Redact {
+package enum Redact {
   /// `****` and the last four characters; short values (codes, passwords) show nothing.
-  public static func key(_ value: String) -> String {
+  package static func key(_ value: String) -> String {
     value.count < 12 ? "****" : "****" + value.suffix(4)
   }
 }

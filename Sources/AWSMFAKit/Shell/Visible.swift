@@ -3,10 +3,10 @@
 /// A server's error message, a config value or a profile name may hold NULs, escape sequences or
 /// line breaks; printed raw they could forge a second line, retitle the terminal or split a stream
 /// a shell reads. Every line awsmfa writes for a person goes through here.
-public enum Visible {
+package enum Visible {
   /// `text` with every C0 control, DEL and C1 control shown as `\xNN`; `keepNewlines` leaves
   /// line feeds alone (for multi-line reports whose lines awsmfa itself separates).
-  public static func text(_ text: String, keepNewlines: Bool = false) -> String {
+  package static func text(_ text: String, keepNewlines: Bool = false) -> String {
     guard text.unicodeScalars.contains(where: { needsEscape($0, keepNewlines) }) else {
       return text
     }
@@ -24,7 +24,7 @@ public enum Visible {
   }
 
   /// Whether `scalar` is a control character that must not reach a terminal raw.
-  public static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+  package static func isControl(_ scalar: Unicode.Scalar) -> Bool {
     scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
   }
 

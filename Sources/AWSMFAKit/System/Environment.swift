@@ -6,12 +6,12 @@
 ///
 /// The process's own environment is read variable by variable with `getenv`, never copied into a
 /// dictionary: the cached `env` path reads five variables and should pay for five.
-public struct Environment: Sendable {
+package struct Environment: Sendable {
   /// Set when the environment is not the process's (tests, children).
   private var explicit: [String: String]?
 
   /// An environment holding exactly `values`.
-  public init(_ values: [String: String]) {
+  package init(_ values: [String: String]) {
     explicit = values
   }
 
@@ -20,12 +20,12 @@ public struct Environment: Sendable {
   }
 
   /// The current process's environment.
-  public static func current() -> Environment {
+  package static func current() -> Environment {
     Environment()
   }
 
   /// Every variable, by name.
-  public var values: [String: String] {
+  package var values: [String: String] {
     if let explicit { return explicit }
     var values: [String: String] = [:]
     for (name, value) in entries { values[name] = value }
@@ -34,7 +34,7 @@ public struct Environment: Sendable {
 
   /// Every variable in the process's order (`environ`'s; by name for an explicit environment),
   /// for readers whose result depends on the order, as urllib's proxy variables do.
-  public var entries: [(String, String)] {
+  package var entries: [(String, String)] {
     if let explicit { return explicit.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } }
     var entries: [(String, String)] = []
     var pointer = environ
@@ -49,7 +49,7 @@ public struct Environment: Sendable {
   }
 
   /// The variable `name`, if set.
-  public subscript(name: String) -> String? {
+  package subscript(name: String) -> String? {
     get {
       if let explicit { return explicit[name] }
       return getenv(name).map { String(cString: $0) }
@@ -63,7 +63,7 @@ public struct Environment: Sendable {
 
   /// The home directory: `HOME`, else the password database's entry for this user (never a
   /// relative `~`, which would put config paths under the working directory).
-  public var home: String {
+  package var home: String {
     if let home = nonEmpty("HOME") { return home }
     var entry = passwd()
     var result: UnsafeMutablePointer<passwd>?
@@ -78,7 +78,7 @@ public struct Environment: Sendable {
   }
 
   /// The variable `name`, if set to something other than the empty string.
-  public func nonEmpty(_ name: String) -> String? {
+  package func nonEmpty(_ name: String) -> String? {
     guard let value = self[name], !value.isEmpty else { return nil }
     return value
   }

@@ -3,30 +3,30 @@
 #endif
 
 /// A failed system call: the errno and its text.
-public struct SystemError: Error, Sendable, Equatable, CustomStringConvertible {
-  public var code: Int32
-  public var message: String
-  public var description: String { message }
+package struct SystemError: Error, Sendable, Equatable, CustomStringConvertible {
+  package var code: Int32
+  package var message: String
+  package var description: String { message }
 
   /// The error for `errno` as it is now.
-  public static func current() -> SystemError {
+  package static func current() -> SystemError {
     SystemError(code: errno, message: String(cString: strerror(errno)))
   }
 }
 
 /// Small file helpers on top of the C library, so the front binary needs no Foundation.
-public enum FileIO {
-  public static let ENOENT_: Int32 = ENOENT
+package enum FileIO {
+  package static let ENOENT_: Int32 = ENOENT
   /// Files larger than this are refused rather than read (a config file is a few KiB).
-  public static let maxSize = 16 << 20
+  package static let maxSize = 16 << 20
 
   /// Reads the whole file as UTF-8 text (invalid bytes become U+FFFD).
-  public static func readText(path: String) -> Result<String, SystemError> {
+  package static func readText(path: String) -> Result<String, SystemError> {
     readBytes(path: path).map { String(decoding: $0, as: UTF8.self) }
   }
 
   /// Reads the whole file.
-  public static func readBytes(path: String) -> Result<[UInt8], SystemError> {
+  package static func readBytes(path: String) -> Result<[UInt8], SystemError> {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { return .failure(.current()) }
     defer { close(fd) }
@@ -77,7 +77,7 @@ public enum FileIO {
 
   /// Writes all of `text` to a file descriptor, retrying on short writes.
   @discardableResult
-  public static func write(fd: Int32, _ text: String) -> Bool {
+  package static func write(fd: Int32, _ text: String) -> Bool {
     var bytes = Array(text.utf8)
     var offset = 0
     while offset < bytes.count {
@@ -96,7 +96,7 @@ public enum FileIO {
 }
 
 /// Wall-clock seconds since the epoch.
-public func epochNow() -> Int64 {
+package func epochNow() -> Int64 {
   var spec = timespec()
   clock_gettime(CLOCK_REALTIME, &spec)
   return Int64(spec.tv_sec)
@@ -108,7 +108,7 @@ nonisolated(unsafe) private var userCoreLimit: rlim_t?
 
 /// Keeps secrets out of core dumps of this process: only the soft limit is lowered, so that
 /// `restoreCoreDumps` can give programs awsmfa starts the limit the user had.
-public func disableCoreDumps() {
+package func disableCoreDumps() {
   let resource = __rlimit_resource_t(RLIMIT_CORE.rawValue)
   var limit = rlimit()
   guard getrlimit(resource, &limit) == 0 else { return }
@@ -118,7 +118,7 @@ public func disableCoreDumps() {
 }
 
 /// Puts back the soft core-dump limit `disableCoreDumps` lowered: call just before exec.
-public func restoreCoreDumps() {
+package func restoreCoreDumps() {
   guard let saved = userCoreLimit else { return }
   let resource = __rlimit_resource_t(RLIMIT_CORE.rawValue)
   var limit = rlimit()
@@ -129,7 +129,7 @@ public func restoreCoreDumps() {
 
 /// Marks every descriptor above stderr close-on-exec, so that a program awsmfa starts inherits
 /// only stdin, stdout and stderr (libraries open sockets, eventfds and lock files of their own).
-public func closeDescriptorsOnExec() {
+package func closeDescriptorsOnExec() {
   guard let directory = opendir("/proc/self/fd") else { return }
   defer { closedir(directory) }
   let own = dirfd(directory)

@@ -3,11 +3,12 @@
 #endif
 
 /// The controlling terminal, for prompts and cues that must never reach stdout.
-public final class Terminal: @unchecked Sendable {
+package final class Terminal: @unchecked Sendable {
+  // @unchecked: `fd` is immutable and owned (closed in deinit); one prompt at a time uses it.
   let fd: Int32
 
   /// Opens `/dev/tty`; nil when the process has no controlling terminal (cron, CI, a pipe).
-  public static func open() -> Terminal? {
+  package static func open() -> Terminal? {
     let fd = Glibc.open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY)
     return fd >= 0 ? Terminal(fd: fd) : nil
   }
@@ -16,12 +17,12 @@ public final class Terminal: @unchecked Sendable {
   deinit { close(fd) }
 
   /// Writes `text` to the terminal.
-  public func say(_ text: String) {
+  package func say(_ text: String) {
     _ = text.utf8CString.withUnsafeBufferPointer { write(fd, $0.baseAddress, $0.count - 1) }
   }
 
   /// Prints `prompt` and reads one line; nil at end of input.
-  public func ask(_ prompt: String, echo: Bool = true) -> String? {
+  package func ask(_ prompt: String, echo: Bool = true) -> String? {
     var saved = termios()
     let restore = !echo && tcgetattr(fd, &saved) == 0
     if restore {
@@ -52,8 +53,8 @@ public final class Terminal: @unchecked Sendable {
 }
 
 /// Where cues ("Touch your YubiKey…", "waiting for a fresh code") go: the terminal, else stderr.
-public struct Cue: Sendable {
-  public static func show(_ text: String) {
+package struct Cue: Sendable {
+  package static func show(_ text: String) {
     // A cue may name an OATH account read from the card: no raw controls on the terminal.
     let text = Visible.text(text, keepNewlines: true)
     if let terminal = Terminal.open() {

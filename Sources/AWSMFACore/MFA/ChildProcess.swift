@@ -164,12 +164,10 @@ package enum ChildProcess {
     }
     // Whatever the group left behind (a background job that ignored SIGTERM) goes too.
     kill(-pid, SIGKILL)
-    var status: Int32 = 0
-    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    let exitStatus = Syscall.waitExitStatus(pid)
     if timedOut && output.isEmpty {
       throw RunError(description: "it gave no answer within \(Int(timeout)) s")
     }
-    let exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     return Result(status: stopped ? 0 : exitStatus, stdout: output)
   }
 
@@ -182,12 +180,10 @@ package enum ChildProcess {
       let left = deadline - Double(epochNow())
       if left <= 0 { return (output, true) }
       var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-      let ready = poll(&poller, 1, Int32(min(left, 0.2) * 1000))
-      if ready < 0, errno == EINTR { continue }
-      if ready <= 0 { continue }
-      let count = read(fd, &buffer, buffer.count)
-      if count < 0, errno == EINTR { continue }
-      if count <= 0 { return (output, false) }
+      let ready = (try? Syscall.retrying { poll(&poller, 1, Int32(min(left, 0.2) * 1000)) }) ?? 0
+      if ready == 0 { continue }
+      let count = (try? Syscall.retrying { read(fd, &buffer, buffer.count) }) ?? 0
+      if count == 0 { return (output, false) }
       output += buffer[0..<count]
       if output.contains(10) || output.count > 65536 { return (output, false) }
     }

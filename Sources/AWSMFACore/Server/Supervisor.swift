@@ -69,10 +69,7 @@ package enum Supervisor {
     return await withCheckedContinuation { continuation in
       // waitpid blocks: on a Dispatch thread, not one of the concurrency pool's few.
       DispatchQueue.global().async {
-        var status: Int32 = 0
-        while waitpid(child, &status, 0) < 0 && errno == EINTR {}
-        let code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        continuation.resume(returning: code)
+        continuation.resume(returning: Syscall.waitExitStatus(child))
       }
     }
   }
@@ -106,14 +103,11 @@ extension Supervisor {
     var output: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 65536)
     while output.count < 4 << 20 {
-      let count = read(fds[0], &buffer, buffer.count)
-      if count < 0, errno == EINTR { continue }
-      if count <= 0 { break }
+      let count = (try? Syscall.retrying { read(fds[0], &buffer, buffer.count) }) ?? 0
+      if count == 0 { break }
       output += buffer[0..<count]
     }
-    var status: Int32 = 0
-    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-    guard status == 0 else {
+    guard Syscall.waitExitStatus(pid) == 0 else {
       throw SpawnError(description: "\(Quote.human(arguments[0])) failed", status: 126)
     }
     return output

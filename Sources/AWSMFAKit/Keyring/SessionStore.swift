@@ -41,14 +41,6 @@ package struct KeyringError: Error, Sendable, Equatable, CustomStringConvertible
   }
 
   static func explain(_ code: Int32) -> String {
-    switch code {
-    case 122: return "the per-user key quota is full (EDQUOT; see /proc/key-users)"
-    case 13: return "permission denied (EACCES)"
-    case 128: return "the keyring was revoked (EKEYREVOKED; a session keyring ended at logout?)"
-    case 38: return "keyrings are not available in this kernel or container (ENOSYS)"
-    case 1: return "keyring calls are forbidden here, probably by a seccomp filter (EPERM)"
-    case 127: return "the key expired (EKEYEXPIRED)"
-    default: return "error \(code)"
-    }
+    SystemError.explain(code) ?? "error \(code)"
   }
 }

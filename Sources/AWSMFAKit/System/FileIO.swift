@@ -47,24 +47,29 @@ package enum FileIO {
       initialized = 0
       guard let base = buffer.baseAddress else { return }
       while initialized < buffer.count {
-        let count = read(fd, base + initialized, buffer.count - initialized)
-        if count < 0 {
-          if errno == EINTR { continue }
-          failure = .current()
+        do throws(SystemError) {
+          let count = try Syscall.retrying {
+            read(fd, base + initialized, buffer.count - initialized)
+          }
+          if count == 0 { return }
+          initialized += count
+        } catch {
+          failure = error
           return
         }
-        if count == 0 { return }
-        initialized += count
       }
     }
     if let failure { return .failure(failure) }
     // The buffer filled up: the file grew. Read the rest in chunks, within the limit.
     var chunk = [UInt8](repeating: 0, count: bytes.count == capacity ? 65536 : 0)
     while !chunk.isEmpty {
-      let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-      if count < 0 {
-        if errno == EINTR { continue }
-        return .failure(.current())
+      let count: Int
+      do throws(SystemError) {
+        count = try Syscall.retrying {
+          chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        }
+      } catch {
+        return .failure(error)
       }
       if count == 0 { break }
       bytes += chunk[0..<count]
@@ -81,15 +86,14 @@ package enum FileIO {
     var bytes = Array(text.utf8)
     var offset = 0
     while offset < bytes.count {
-      let count = bytes.withUnsafeMutableBytes { buffer -> Int in
-        guard let base = buffer.baseAddress else { return 0 }
-        return Glibc.write(fd, base + offset, buffer.count - offset)
+      let written = try? Syscall.retrying {
+        bytes.withUnsafeMutableBytes { buffer -> Int in
+          guard let base = buffer.baseAddress else { return 0 }
+          return Glibc.write(fd, base + offset, buffer.count - offset)
+        }
       }
-      if count < 0 {
-        if errno == EINTR { continue }
-        return false
-      }
-      offset += count
+      guard let written else { return false }
+      offset += written
     }
     return true
   }

@@ -41,8 +41,7 @@ package final class Terminal: @unchecked Sendable {
     var bytes: [UInt8] = []
     var byte: UInt8 = 0
     while true {
-      let count = read(fd, &byte, 1)
-      if count < 0, errno == EINTR { continue }
+      let count = (try? Syscall.retrying { read(fd, &byte, 1) }) ?? -1
       if count <= 0 { return bytes.isEmpty ? nil : String(decoding: bytes, as: UTF8.self) }
       if byte == 10 { break }
       bytes.append(byte)

@@ -49,7 +49,7 @@ struct Code: AsyncParsableCommand {
     }
     // mfa_process or the terminal: the code of the current step, which `env` will then not
     // send again (the step is recorded as used).
-    let step = epochNow() / 30
+    let step = TOTPStep(time: epochNow()).index
     output = try await source.code(
       device: profile.mfaSerial ?? profile.oathAccount ?? "-", profile: profile, step: step)
     if let serial = profile.mfaSerial {

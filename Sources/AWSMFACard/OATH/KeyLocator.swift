@@ -60,68 +60,34 @@ package struct KeyLocator {
   /// Looks through every reader; empty readers and cards without an OATH applet are skipped.
   /// Throws when a key was found but failed (locked, held by another program, broken answer).
   package func locate(in directory: any CardDirectory, time: Int64) throws(OATHError) -> Lookup {
-    let readers: [String]
-    do {
-      readers = try directory.readers()
-    } catch {
-      return .absent(.card(error))
-    }
-    guard !readers.isEmpty else { return .absent(.card(.noReaders)) }
-    let step = time / 30
+    let step = TOTPStep(time: time)
     var found: [OATHKey] = []
     var seenNames: [String] = []
-    var seenSerials: [String] = []
-    var sawOATH = false
-    var held: CardError?
-    for reader in readers {
-      let connection: any CardConnection
-      do {
-        connection = try directory.connect(reader)
-      } catch {
-        switch error {
-        case .noCard, .removed: continue
-        case .sharingViolation:
-          held = error
-          continue
-        default: throw .card(error)
-        }
-      }
-      var serial: UInt32?
-      if let wantedSerial {
-        do {
-          serial = try Management.serial(connection)
-        } catch {
-          throw .card(error)
-        }
-        seenSerials.append(serial.map(String.init) ?? "unknown")
-        guard serial.map(String.init) == wantedSerial else { continue }
-      }
-      let session = OATHSession(connection: connection, label: serial.map(String.init) ?? reader)
-      let selection: OATHSelection
-      do {
-        selection = try session.select()
-      } catch .appletMissing {
-        continue
-      }
-      sawOATH = true
-      if selection.isLocked { try unlock(session, selection) }
-      let entries = try session.calculateAll(
-        challenge: OATHCode.challenge(time: step * 30, period: 30))
+    let wantedSerial = wantedSerial
+    let report = try ReaderWalk.applets(
+      in: directory, serial: wantedSerial.map { wanted in { $0.map(String.init) == wanted } }
+    ) { (applet) throws(OATHError) -> Bool in
+      if applet.selection.isLocked { try unlock(applet.session, applet.selection) }
+      let entries = try applet.session.calculateAll(
+        challenge: OATHCode.challenge(time: step.start, period: Int(TOTPStep.seconds)))
       switch AccountMatch.match(entries.map(\.name), oathAccount: oathAccount, mfaSerial: mfaSerial)
       {
       case .found(let name):
-        guard let entry = entries.first(where: { $0.name == name }) else { continue }
+        guard let entry = entries.first(where: { $0.name == name }) else { return true }
         guard entry.type == .totp else { throw .notTOTP(name.raw) }
         found.append(
           OATHKey(
-            reader: reader, serial: serial, session: session, entry: entry, listedStep: step,
-            connection: connection))
+            reader: applet.reader, serial: applet.serial, session: applet.session, entry: entry,
+            listedStep: step.index, connection: applet.connection))
       case .several(let names):
         throw .ambiguousAccount(wanted: wanted, candidates: names)
       case .none:
         seenNames += entries.map(\.name.raw)
       }
+      return true
     }
+    if let unavailable = report.unavailable { return .absent(.card(unavailable)) }
+    guard !report.readers.isEmpty else { return .absent(.card(.noReaders)) }
     if found.count > 1 {
       let serials = found.map { key in
         key.serial.map(String.init) ?? ((try? Management.serial(key.connection)) ?? nil).map(
@@ -130,11 +96,11 @@ package struct KeyLocator {
       throw .severalKeys(account: found[0].entry.name.raw, serials: serials)
     }
     if let key = found.first { return .found(key) }
-    if let held { throw .card(held) }
-    if let wantedSerial, !seenSerials.contains(wantedSerial) {
-      return .absent(.serialNotFound(serial: wantedSerial, found: seenSerials))
+    if let held = report.held { throw .card(held) }
+    if let wantedSerial, !report.serials.contains(wantedSerial) {
+      return .absent(.serialNotFound(serial: wantedSerial, found: report.serials))
     }
-    guard sawOATH else { return .absent(.noYubiKey(readers: readers)) }
+    guard report.sawOATH else { return .absent(.noYubiKey(readers: report.readers)) }
     return .absent(.accountNotFound(wanted: wanted, candidates: seenNames))
   }
 
@@ -145,7 +111,9 @@ extension OATHKey {
   /// The credential's code for the time step containing `time`: the one CALCULATE ALL already
   /// gave when it applies, else a CALCULATE (after `cue`, when the credential wants a touch).
   package func code(at time: Int64, cue: (String) -> Void) throws(OATHError) -> String {
-    if entry.name.period == 30, time / 30 == listedStep, let code = entry.code { return code }
+    if entry.name.period == 30, TOTPStep(time: time).index == listedStep, let code = entry.code {
+      return code
+    }
     if entry.touch { cue("Touch your YubiKey…\n") }
     return try session.calculate(
       name: entry.name.raw, challenge: OATHCode.challenge(time: time, period: entry.name.period),
@@ -170,7 +138,7 @@ extension OATHKey {
     if at != now { notice("awsmfa: the current code expires in \(left) s; this is the next one.") }
     let code = try self.code(at: at, cue: cue)
     if let mfaSerial, period == 30, let store {
-      try? UsedSteps.record(at / 30, device: mfaSerial, store: store, now: now)
+      try? UsedSteps.record(TOTPStep(time: at).index, device: mfaSerial, store: store, now: now)
     }
     return code
   }

@@ -15,13 +15,13 @@ package enum DeviceOps {
     guard let user = IAMParse.userName(fromArn: caller.arn) else {
       throw EnrolError.notUser(arn: caller.arn)
     }
-    let step = now / 30
-    let first = try source.calculate(at: (step - 1) * 30)
-    let second = try source.calculate(at: step * 30)
+    let step = TOTPStep(time: now)
+    let first = try source.calculate(at: step.previous.start)
+    let second = try source.calculate(at: step.start)
     try await iam.resyncMFADevice(
       user: user, serial: serial, codes: (first, second), signer: signer)
-    cache.recordStep(step - 1, device: serial, now: now)
-    cache.recordStep(step, device: serial, now: now)
+    cache.recordStep(step.previous.index, device: serial, now: now)
+    cache.recordStep(step.index, device: serial, now: now)
   }
 
   /// One row of `device list`.

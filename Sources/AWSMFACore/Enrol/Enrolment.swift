@@ -110,14 +110,15 @@ package struct Enrolment {
         try key.session.delete(name: name)
         return true
       }
-      let step = peers.now() / 30
+      let step = TOTPStep(time: peers.now())
       if options.touch { peers.cue("Touch your YubiKey three times (three codes for AWS)…\n") }
       var codes: [String] = []
       for offset in -1...1 {
         codes.append(
           try key.session.calculate(
             name: name,
-            challenge: OATHCode.challenge(time: (step + Int64(offset)) * 30, period: 30),
+            challenge: OATHCode.challenge(
+              time: TOTPStep(index: step.index + Int64(offset)).start, period: 30),
             touch: options.touch))
       }
       undo.add("deactivated \(serial) for user \(user)") { () async throws -> Bool in
@@ -135,12 +136,12 @@ package struct Enrolment {
       }
       try await peers.iam.enableMFADevice(
         user: user, serial: serial, codes: (codes[0], codes[1]), signer: signer)
-      peers.cache.recordStep(step - 1, device: serial, now: peers.now())
-      peers.cache.recordStep(step, device: serial, now: peers.now())
+      peers.cache.recordStep(step.previous.index, device: serial, now: peers.now())
+      peers.cache.recordStep(step.index, device: serial, now: peers.now())
       let credentials = try await peers.sts.getSessionToken(
         signer: signer, durationSeconds: profile.sessionDuration, serialNumber: serial,
         tokenCode: codes[2])
-      peers.cache.recordStep(step + 1, device: serial, now: peers.now())
+      peers.cache.recordStep(step.next.index, device: serial, now: peers.now())
       let backup = try peers.writeConfig(serial, name)
       var enrolled = profile
       enrolled.mfaSerial = serial
@@ -174,11 +175,11 @@ package struct Enrolment {
     }
     do {
       if touch { cue("Touch your YubiKey twice (two codes)…\n") }
-      let step = now / 30
+      let step = TOTPStep(time: now)
       let first = try key.session.calculate(
-        name: name, challenge: OATHCode.challenge(time: step * 30, period: 30), touch: touch)
+        name: name, challenge: OATHCode.challenge(time: step.start, period: 30), touch: touch)
       let second = try key.session.calculate(
-        name: name, challenge: OATHCode.challenge(time: (step + 1) * 30, period: 30), touch: touch)
+        name: name, challenge: OATHCode.challenge(time: step.next.start, period: 30), touch: touch)
       return (first, second)
     } catch {
       let removed = (try? key.session.delete(name: name)) != nil

@@ -29,40 +29,22 @@ package enum PluggedKeys {
     in directory: any CardDirectory,
     unlock: (OATHSession, OATHSelection) throws(OATHError) -> Void
   ) throws(OATHError) -> [PluggedKey] {
-    let readers: [String]
-    do {
-      readers = try directory.readers()
-    } catch {
-      if error == .noReaders { return [] }
-      throw .card(error)
-    }
     var keys: [PluggedKey] = []
-    for reader in readers {
-      let connection: any CardConnection
-      do {
-        connection = try directory.connect(reader)
-      } catch {
-        if case .noCard = error { continue }
-        if case .removed = error { continue }
-        throw .card(error)
-      }
-      let serial: UInt32?
-      do {
-        serial = try Management.serial(connection)
-      } catch {
-        throw .card(error)
-      }
-      let session = OATHSession(connection: connection, label: serial.map(String.init) ?? reader)
-      let selection: OATHSelection
-      do {
-        selection = try session.select()
-      } catch .appletMissing {
-        continue
-      }
-      if selection.isLocked { try unlock(session, selection) }
+    let report = try ReaderWalk.applets(in: directory, serial: { _ in true }) {
+      (applet) throws(OATHError) -> Bool in
+      if applet.selection.isLocked { try unlock(applet.session, applet.selection) }
       keys.append(
-        PluggedKey(reader: reader, serial: serial, session: session, connection: connection))
+        PluggedKey(
+          reader: applet.reader, serial: applet.serial, session: applet.session,
+          connection: applet.connection))
+      return true
     }
+    if let unavailable = report.unavailable, unavailable != .noReaders {
+      throw .card(unavailable)
+    }
+    // A key another program holds is skipped like everywhere else, and named when it is the
+    // reason nothing was found.
+    if keys.isEmpty, let held = report.held { throw .card(held) }
     return keys
   }
 

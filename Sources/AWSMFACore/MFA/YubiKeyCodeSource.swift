@@ -47,7 +47,7 @@ package final class YubiKeyCodeSource: MFACodeSource, @unchecked Sendable {
     -> String
   {
     do {
-      return try calculate(at: step * 30)
+      return try calculate(at: TOTPStep(index: step).start)
     } catch {
       throw Self.mfaError(error)
     }

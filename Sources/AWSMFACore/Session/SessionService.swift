@@ -255,20 +255,20 @@ package struct SessionService: Sendable {
   /// The TOTP step to use now: the current one, unless it was already sent for this device; then
   /// the next one — computed at once by a card, waited for with any other source.
   func unusedStep(serial: String, source: any MFACodeSource) async throws -> Int64 {
-    let current = now() / 30
+    let current = TOTPStep(time: now()).index
     guard let last = cache.lastStep(device: serial), last >= current, !(source is FixedCodeSource)
     else {
       return current
     }
     // AWS accepts one step either side of now, so a card may use the next step straight away.
     if source.canChooseStep, last == current { return current + 1 }
-    let wait = (last + 1) * 30 - now()
+    let wait = TOTPStep(index: last + 1).start - now()
     if wait > 0 {
       Cue.show(
         "awsmfa: the current MFA code was already used; waiting \(wait) s for the next one…\n")
       try await sleep(wait)
     }
-    return max(now() / 30, last + 1)
+    return max(TOTPStep(time: now()).index, last + 1)
   }
 
   private func parameters(_ hop: RoleHop, duration: Int?, serial: String?, code: String?)

@@ -18,6 +18,7 @@ package enum UsedSteps {
   {
     if let last = try last(device: device, store: store), last >= step { return }
     try store.store(
-      identity(device: device), payload: String(step), expiresAt: (step + 3) * 30, now: now)
+      identity(device: device), payload: String(step), expiresAt: TOTPStep(index: step + 3).start,
+      now: now)
   }
 }

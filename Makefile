@@ -56,6 +56,7 @@ bench: test-deps build
 
 lint:
 	$(SWIFT) format lint --strict -r Sources Tests
+	shellcheck --severity=warning shell/awsmfa.bash completions/awsmfa.bash scripts/*.sh bench/run bench/*.sh
 
 # shell/ and completions/ are generated from the Swift sources; tests check they are current.
 generate:

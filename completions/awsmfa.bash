@@ -4,13 +4,13 @@
 
 _awsmfa() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
-  local command= words= valued= profile=0 positionals=0 sub= i
+  local command='' words='' valued='' profile=0 positionals=0 sub='' i
   for ((i = 1; i < COMP_CWORD; i++)); do
     if [[ -z $command ]]; then
       [[ ${COMP_WORDS[i]} == -* ]] || command=${COMP_WORDS[i]}
     elif [[ -n $sub && " $sub " == *" ${COMP_WORDS[i]} "* ]]; then
       # A nested subcommand (`device enroll`): its own table from here on.
-      command=$command/${COMP_WORDS[i]} words= sub=
+      command=$command/${COMP_WORDS[i]} words='' sub=''
     elif [[ " $valued " == *" ${COMP_WORDS[i]} "* ]]; then
       ((i++))
     elif [[ ${COMP_WORDS[i]} != -* ]]; then
@@ -20,19 +20,19 @@ _awsmfa() {
   done
   [[ -n $command ]] || words='env unset code exec serve login list clear hook completion doctor device help --help --version'
   if [[ -n $command && " $valued " == *" $prev "* ]]; then
-    words=
+    words=''
     case $command:$prev in
     env:-f | env:--format) words='bash zsh fish json dotenv' ;;
     unset:-f | unset:--format) words='bash zsh fish json dotenv' ;;
     serve:--format) words='bash zsh fish json dotenv' ;;
     esac
-    COMPREPLY=($(compgen -W "$words" -- "$cur"))
+    mapfile -t COMPREPLY < <(compgen -W "$words" -- "$cur")
   elif [[ $cur != -* ]] && ((profile == 2 || profile == 1 && positionals == 0)); then
     # A here-string, not < <(…): bash reads a pipe a byte at a time (75 ms for 10 000 names).
     local names
     names=$(command awsmfa __profiles --bash "$cur") && [[ -n $names ]] && mapfile -t COMPREPLY <<<"$names"
   else
-    COMPREPLY=($(compgen -W "$words" -- "$cur"))
+    mapfile -t COMPREPLY < <(compgen -W "$words" -- "$cur")
   fi
 }
 

@@ -5,7 +5,7 @@ set -euo pipefail
 
 build_apt=(libpcsclite-dev libkeyutils-dev libqrencode-dev libssl-dev pkg-config)
 test_apt=(keyutils pcscd vsmartcard-vpcd yubikey-manager pcsc-tools python3-pyscard
-  zsh fish tmux hyperfine strace direnv lintian dpkg-dev man-db bash-completion squid openssl)
+  zsh fish tmux hyperfine strace direnv lintian dpkg-dev man-db bash-completion squid openssl shellcheck)
 test_pip=("moto[server]" boto3 botocore awscli pytest awsume python-dotenv)
 
 want=("${build_apt[@]}")

@@ -25,6 +25,7 @@ _awsmfa_refresh() {
 
 # The prompt hook: refreshes inside the window, keeps $?, starts no process otherwise. At the
 # first prompt after this file was read, $1 is `trap -p DEBUG` (see the end of the file).
+# shellcheck disable=SC2120 # PROMPT_COMMAND passes $1, below.
 _awsmfa_hook() {
   local status=$? expires=${AWSMFA_EXPIRES-} window=${AWSMFA_REFRESH_WINDOW-600} now=${EPOCHSECONDS-}
   [[ -z ${_awsmfa_pending-} ]] || _awsmfa_install "${1-}"
@@ -113,6 +114,7 @@ if [[ ${PROMPT_COMMAND[*]-} != *_awsmfa_hook* ]]; then
   if ((BASH_VERSINFO[0] * 100 + BASH_VERSINFO[1] >= 501)) && [[ -n ${PROMPT_COMMAND+set} && ${PROMPT_COMMAND@a} == *a* ]]; then
     PROMPT_COMMAND=("$_awsmfa_pc" "${PROMPT_COMMAND[@]}")
   else
+    # shellcheck disable=SC2128,SC2178 # a string before bash 5.1, or one that is not an array
     PROMPT_COMMAND="$_awsmfa_pc${PROMPT_COMMAND:+;$PROMPT_COMMAND}"
   fi
   unset _awsmfa_pc

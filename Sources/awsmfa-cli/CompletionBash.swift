@@ -28,13 +28,13 @@ extension CompletionScript {
 
       _awsmfa() {
         local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
-        local command= words= valued= profile=0 positionals=0 sub= i
+        local command='' words='' valued='' profile=0 positionals=0 sub='' i
         for ((i = 1; i < COMP_CWORD; i++)); do
           if [[ -z $command ]]; then
             [[ ${COMP_WORDS[i]} == -* ]] || command=${COMP_WORDS[i]}
           elif [[ -n $sub && " $sub " == *" ${COMP_WORDS[i]} "* ]]; then
             # A nested subcommand (`device enroll`): its own table from here on.
-            command=$command/${COMP_WORDS[i]} words= sub=
+            command=$command/${COMP_WORDS[i]} words='' sub=''
           elif [[ " $valued " == *" ${COMP_WORDS[i]} "* ]]; then
             ((i++))
           elif [[ ${COMP_WORDS[i]} != -* ]]; then
@@ -44,16 +44,16 @@ extension CompletionScript {
         done
         [[ -n $command ]] || words='\#(root.joined(separator: " "))'
         if [[ -n $command && " $valued " == *" $prev "* ]]; then
-          words=
+          words=''
           case $command:$prev in
       \#(values)    esac
-          COMPREPLY=($(compgen -W "$words" -- "$cur"))
+          mapfile -t COMPREPLY < <(compgen -W "$words" -- "$cur")
         elif [[ $cur != -* ]] && ((profile == 2 || profile == 1 && positionals == 0)); then
           # A here-string, not < <(…): bash reads a pipe a byte at a time (75 ms for 10 000 names).
           local names
           names=$(command awsmfa __profiles --bash "$cur") && [[ -n $names ]] && mapfile -t COMPREPLY <<<"$names"
         else
-          COMPREPLY=($(compgen -W "$words" -- "$cur"))
+          mapfile -t COMPREPLY < <(compgen -W "$words" -- "$cur")
         fi
       }
 

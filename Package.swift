@@ -60,6 +60,7 @@ let package = Package(
       ],
       path: "Sources/awsmfa-cli"
     ),
-    .testTarget(name: "AWSMFACoreTests", dependencies: ["AWSMFACore", "AWSMFAKit"]),
+    .testTarget(
+      name: "AWSMFACoreTests", dependencies: ["AWSMFACore", "AWSMFAKit", "awsmfa", "AWSMFACLI"]),
   ]
 )

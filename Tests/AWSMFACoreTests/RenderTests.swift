@@ -137,25 +137,4 @@ import Testing
     #expect(SessionCredentials(payload: "garbage") == nil)
   }
 
-  @Test func fastPathRecognisesOnlySimpleCalls() {
-    #expect(FastPath.recognise(["env", "prod"]) == .init(profile: "prod", format: nil))
-    #expect(
-      FastPath.recognise(["env", "--format", "fish", "prod"])
-        == .init(profile: "prod", format: .fish))
-    #expect(
-      FastPath.recognise(["env", "prod", "--format=json"]) == .init(profile: "prod", format: .json))
-    #expect(FastPath.recognise(["env", "prod", "--refresh"]) == nil)
-    #expect(
-      FastPath.recognise(["env", "--hook", "--format", "bash", "--", "p"])
-        == .init(profile: "p", format: .bash))
-    #expect(FastPath.recognise(["env", "prod", "--format", "tcsh"]) == nil)
-    #expect(FastPath.recognise(["env"]) == nil)
-    #expect(FastPath.recognise(["list"]) == nil)
-    #expect(FastPath.recognise(["env", "a", "b"]) == nil)
-    #expect(
-      FastPath.recognise(["env", "--format", "zsh", "--", "-e"])
-        == .init(profile: "-e", format: .zsh))
-    #expect(FastPath.recognise(["env", "--", "-e", "x"]) == nil)
-    #expect(FastPath.recognise(["env", "a", "--", "b"]) == nil)
-  }
 }

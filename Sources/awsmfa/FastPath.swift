@@ -1,3 +1,5 @@
+import AWSMFAKit
+
 /// The cached `env` path, served by the front binary without networking, crypto or argument
 /// parsing libraries: recognise the simple call shapes, find a fresh session in the store, render.
 package enum FastPath {

@@ -1,3 +1,4 @@
+import AWSMFACard
 import AWSMFAKit
 
 /// `awsmfa code PROFILE` as the front binary serves it: config, PC/SC and two APDUs, without

@@ -60,7 +60,10 @@ let package = Package(
       ],
       path: "Sources/awsmfa-cli"
     ),
+    // One test target per module under test.
+    .testTarget(name: "AWSMFAKitTests", dependencies: ["AWSMFAKit", "AWSMFACore"]),
+    .testTarget(name: "AWSMFACoreTests", dependencies: ["AWSMFACore", "AWSMFAKit", "AWSMFACard"]),
     .testTarget(
-      name: "AWSMFACoreTests", dependencies: ["AWSMFACore", "AWSMFAKit", "awsmfa", "AWSMFACLI"]),
+      name: "AWSMFACLITests", dependencies: ["AWSMFACore", "AWSMFAKit", "awsmfa", "AWSMFACLI"]),
   ]
 )

@@ -42,14 +42,14 @@ deb: build
 test: test-deps lint
 	$(SWIFT) build
 	$(SWIFT) test
-	python3 -m pytest tests/integration -q -p no:cacheprovider
+	python3 -m pytest e2e/integration -q -p no:cacheprovider
 
 unit:
 	$(SWIFT) test
 
 integration:
 	$(SWIFT) build
-	python3 -m pytest tests/integration -q -p no:cacheprovider
+	python3 -m pytest e2e/integration -q -p no:cacheprovider
 
 bench: test-deps build
 	bench/run

@@ -650,13 +650,13 @@ def render(version, partitions, legacy_partitions, tables):
     out += [
         "// The facts behind AWSEndpoints.swift: botocore's partitions.json, the sts and iam",
         "// entries of its endpoints.json and its sts and iam endpoint rule sets, tabulated.",
-        "// Regenerate after a botocore upgrade; tests/integration/test_partitions.py fails until",
+        "// Regenerate after a botocore upgrade; e2e/integration/test_partitions.py fails until",
         "// then, and compares AWSEndpoints with live botocore.",
         "",
         "extension Partition {",
         "  /// Every partition botocore knows, in botocore's order (the order regions are matched",
         "  /// in); the first is the default for a region no partition claims.",
-        "  public static let all: [Partition] = [",
+        "  package static let all: [Partition] = [",
     ]
     for p in partitions:
         arguments = [

@@ -2,7 +2,7 @@
 
 // The facts behind AWSEndpoints.swift: botocore's partitions.json, the sts and iam
 // entries of its endpoints.json and its sts and iam endpoint rule sets, tabulated.
-// Regenerate after a botocore upgrade; tests/integration/test_partitions.py fails until
+// Regenerate after a botocore upgrade; e2e/integration/test_partitions.py fails until
 // then, and compares AWSEndpoints with live botocore.
 
 extension Partition {

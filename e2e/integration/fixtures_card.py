@@ -1,4 +1,4 @@
-"""pytest fixtures: virtual YubiKeys on PC/SC (pcscd + vpcd + tests/peers/vyubikey).
+"""pytest fixtures: virtual YubiKeys on PC/SC (pcscd + vpcd + e2e/peers/vyubikey).
 
 Loaded through `pytest_plugins = ["fixtures_card", ...]` in conftest.py.
 

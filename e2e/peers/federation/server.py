@@ -9,7 +9,7 @@
     fed.set_mode("error500")
     fed.stop()
 
-    PYTHONPATH=tests/peers python3 -m federation --port P    # standalone; prints its URL
+    PYTHONPATH=e2e/peers python3 -m federation --port P    # standalone; prints its URL
 
 What AWS documents (IAM user guide, "Enable custom identity broker access to the AWS
 console"): GET /federation?Action=getSigninToken&Session=<url-encoded JSON {"sessionId",

@@ -1,6 +1,6 @@
 """One virtual YubiKey 5 on one vpcd slot.
 
-    PYTHONPATH=tests/peers python3 -m vyubikey.emulator --port PORT --state STATE.json [--log LOG.jsonl]
+    PYTHONPATH=e2e/peers python3 -m vyubikey.emulator --port PORT --state STATE.json [--log LOG.jsonl]
 
 The process connects (as TCP client) to the vpcd driver loaded by pcscd on
 127.0.0.1:PORT and answers its frames: 2-byte big-endian length + payload; a

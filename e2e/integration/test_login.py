@@ -1,5 +1,5 @@
 """`awsmfa login PROFILE [--print] [--destination URL]`: a console sign-in URL from the role
-session, through a fake federation endpoint (tests/peers/federation) and the STS peer."""
+session, through a fake federation endpoint (e2e/peers/federation) and the STS peer."""
 from __future__ import annotations
 
 import json

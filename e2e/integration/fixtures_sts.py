@@ -1,6 +1,6 @@
 """pytest fixtures for the STS/IAM test peer (moto behind stsgate).
 
-Loaded through `pytest_plugins = ["fixtures_sts"]` in tests/integration/conftest.py.
+Loaded through `pytest_plugins = ["fixtures_sts"]` in e2e/integration/conftest.py.
 
   sts_world  (session)  a running stsgate.world.World: moto + gate, alice, her MFA device,
                         roles admin/readonly; moto request authentication ON.

@@ -2,7 +2,7 @@
 where moto does not (MFA codes, unique session credentials, MFA conditions in trust
 policies, EnableMFADevice/ResyncMFADevice codes, duration limits, faults).
 
-    PYTHONPATH=tests/peers python3 -m stsgate.gate --port P --moto http://127.0.0.1:M
+    PYTHONPATH=e2e/peers python3 -m stsgate.gate --port P --moto http://127.0.0.1:M
 
 Clients talk to the gate only (AWS_ENDPOINT_URL[_STS|_IAM] = http://127.0.0.1:P).
 STS and IAM are told apart by the SigV4 credential scope's service (fallback: Action).

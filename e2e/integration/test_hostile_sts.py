@@ -1,4 +1,4 @@
-"""An STS that lies (tests/peers/hostile): NULs and escape sequences in error text, shell code and
+"""An STS that lies (e2e/peers/hostile): NULs and escape sequences in error text, shell code and
 record separators in credential values, bodies that stall or drip, absurd expiries, a second
 endpoint. Direct runs must fail with one visible line, an empty stdout and nothing cached; real
 interactive bash, zsh and fish with the prompt hook installed must never run the peer's code nor

@@ -1,12 +1,12 @@
 """Real-network paths (issue 13): forward proxies (squid), CA bundles and TLS failures.
 
-Peers (tests/peers/tlsnet): a throw-away PKI; one TLS front per certificate kind relaying to the
+Peers (e2e/peers/tlsnet): a throw-away PKI; one TLS front per certificate kind relaying to the
 STS gate; one squid with an open port and a basic-auth port, whose hosts_file alone maps
 *.awsmfa-test.invalid to 127.0.0.1 (the names resolve nowhere else, so reaching a front by name
 proves the proxy was used). The AWS CLI is the witness: every set-up is first shown to work (or
 fail) with it, so an awsmfa failure here is awsmfa's.
 
-Run:  python3 -m pytest tests/integration/test_network.py -q -p no:cacheprovider -x
+Run:  python3 -m pytest e2e/integration/test_network.py -q -p no:cacheprovider -x
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Differential test: awsmfa's profile resolution against botocore's, on a generated corpus.
 
-Every case of tests/oracle/corpus.py (config file, credentials file, environment) is resolved
-by botocore (tests/oracle/botocore_resolve.py, all cases in one Python process, os.environ
+Every case of e2e/oracle/corpus.py (config file, credentials file, environment) is resolved
+by botocore (e2e/oracle/botocore_resolve.py, all cases in one Python process, os.environ
 swapped per case, a new Session per profile) and by `awsmfa __resolve` (one run per case, with
 exactly the case's environment), and the two are compared field by field:
 
@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-ORACLE = ROOT / "tests" / "oracle"
+ORACLE = ROOT / "e2e" / "oracle"
 sys.path.insert(0, str(ORACLE))
 
 import corpus  # noqa: E402

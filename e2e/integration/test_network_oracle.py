@@ -1,6 +1,6 @@
 """Differential test: awsmfa's proxy and CA-bundle resolution against botocore's, on a corpus.
 
-Every case of tests/oracle/network_cases.py (an environment of proxy variables, NO_PROXY,
+Every case of e2e/oracle/network_cases.py (an environment of proxy variables, NO_PROXY,
 AWS_CA_BUNDLE…, a config and a credentials file; a URL and optionally a profile) is answered by
 botocore (network_cases.py --botocore: a real sts client's endpoint, its URLLib3Session and the
 urllib3 pool it would send through; one Python process per batch of worlds, os.environ swapped
@@ -19,7 +19,7 @@ The full report (every mismatch with its environment) is written next to the cas
 printed) or to AWSMFA_NETWORK_ORACLE_REPORT=PATH; AWSMFA_NETWORK_ORACLE_DUMP=PATH keeps both
 sides' raw JSON.
 
-Run:  python3 -m pytest tests/integration/test_network_oracle.py -q -p no:cacheprovider
+Run:  python3 -m pytest e2e/integration/test_network_oracle.py -q -p no:cacheprovider
 """
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ from urllib.parse import urlsplit
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-ORACLE = ROOT / "tests" / "oracle"
+ORACLE = ROOT / "e2e" / "oracle"
 sys.path.insert(0, str(ORACLE))
 
 import network_cases as cases_mod  # noqa: E402

@@ -20,8 +20,7 @@ package enum FastCode {
       let directory = try? PCSCContext()
     else { return nil }
     let locator = KeyLocator(
-      oathAccount: profile.oathAccount, mfaSerial: profile.mfaSerial,
-      wantedSerial: profile.yubikeySerial,
+      profile: profile,
       unlock: { (session, _) throws(OATHError) in throw .passwordRequired(key: session.label) })
     guard case .found(let key)? = try? locator.locate(in: directory, time: now()) else {
       return nil

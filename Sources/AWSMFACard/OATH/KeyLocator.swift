@@ -47,13 +47,14 @@ package struct KeyLocator {
   /// Unlocks a password-protected applet (VALIDATE with a remembered or asked-for key).
   package var unlock: (OATHSession, OATHSelection) throws(OATHError) -> Void
 
+  /// The locator for `profile`'s credential (its account, device and key serial).
   package init(
-    oathAccount: String?, mfaSerial: String?, wantedSerial: String?,
+    profile: some OATHAccountNaming,
     unlock: @escaping (OATHSession, OATHSelection) throws(OATHError) -> Void
   ) {
-    self.oathAccount = oathAccount
-    self.mfaSerial = mfaSerial
-    self.wantedSerial = wantedSerial
+    oathAccount = profile.oathAccount
+    mfaSerial = profile.mfaSerial
+    wantedSerial = profile.yubikeySerial
     self.unlock = unlock
   }
 

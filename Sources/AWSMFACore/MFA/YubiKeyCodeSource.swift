@@ -70,8 +70,7 @@ package final class YubiKeyCodeSource: MFACodeSource, @unchecked Sendable {
       return .absent(.card(error))
     }
     let locator = KeyLocator(
-      oathAccount: profile.oathAccount, mfaSerial: profile.mfaSerial,
-      wantedSerial: profile.yubikeySerial,
+      profile: profile,
       unlock: { (session, selection) throws(OATHError) in
         try unlock(session, selection, peers: peers)
       })

@@ -195,8 +195,7 @@ struct Doctor: AsyncParsableCommand {
   /// that needs a touch, and a locked applet is reported rather than asked for).
   func checkYubiKey(_ profile: ResolvedProfile, report: inout Report) {
     let locator = KeyLocator(
-      oathAccount: profile.oathAccount, mfaSerial: profile.mfaSerial,
-      wantedSerial: profile.yubikeySerial,
+      profile: profile,
       unlock: { (session, _) throws(OATHError) in throw .passwordRequired(key: session.label) })
     let directory: PCSCContext
     do {

@@ -47,9 +47,14 @@ def installed() -> bool:
 
 @pytest.fixture(scope="module")
 def deb() -> Path:
-    built = subprocess.run(["make", "deb"], cwd=ROOT, capture_output=True, text=True, timeout=2400)
+    # Under `make test` this is a sub-make, which prints "Entering/Leaving directory" lines.
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")}
+    built = subprocess.run(["make", "--no-print-directory", "deb"], cwd=ROOT, capture_output=True,
+                           text=True, timeout=2400, env=env)
     assert built.returncode == 0, built.stdout[-2000:] + built.stderr[-4000:]
-    path = ROOT / built.stdout.strip().splitlines()[-1]
+    printed = [line for line in built.stdout.splitlines() if re.fullmatch(r"dist/\S+\.deb", line)]
+    assert printed, built.stdout[-2000:]
+    path = ROOT / printed[-1]
     assert path.name == f"awsmfa_{VERSION}_{run(['dpkg', '--print-architecture']).stdout.strip()}.deb"
     assert path.is_file()
     return path

@@ -1,3 +1,4 @@
+import AWSMFAKit
 internal import CQRencode
 
 #if canImport(Glibc)
@@ -41,7 +42,7 @@ package enum QRCode {
   /// The modules of `text`'s QR code (true is dark), error correction level M.
   static func encode(_ text: String) throws(Failure) -> [[Bool]] {
     guard let code = QRcode_encodeString8bit(text, 0, QR_ECLEVEL_M) else {
-      throw Failure(reason: String(cString: strerror(errno)))
+      throw Failure(reason: SystemError.current().message)
     }
     defer { QRcode_free(code) }
     let width = Int(code.pointee.width)

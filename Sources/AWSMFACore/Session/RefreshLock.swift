@@ -69,10 +69,15 @@ package final class RefreshLock: @unchecked Sendable {
       directory + "/" + name + ".lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
     guard fd >= 0 else { return nil }
     let deadline = Double(epochNow()) + timeout
-    while flock(fd, LOCK_EX | LOCK_NB) != 0 {
-      guard errno == EWOULDBLOCK || errno == EINTR, Double(epochNow()) < deadline else {
-        close(fd)
-        return nil
+    while true {
+      do throws(SystemError) {
+        try Syscall.retrying { flock(fd, LOCK_EX | LOCK_NB) }
+        break
+      } catch {
+        guard error.code == EWOULDBLOCK, Double(epochNow()) < deadline else {
+          close(fd)
+          return nil
+        }
       }
       usleep(20_000)
     }

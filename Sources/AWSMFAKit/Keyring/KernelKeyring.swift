@@ -44,11 +44,15 @@ package struct KernelKeyring: SessionStore {
     }
     guard let serial = match else { return nil }
     var buffer: UnsafeMutableRawPointer?
-    let length = keyctl_read_alloc(serial, &buffer)
-    guard length >= 0, let buffer else {
-      if errno == EKEYEXPIRED || errno == EKEYREVOKED || errno == ENOKEY { return nil }
-      throw KeyringError(operation: "read a cached session", code: errno)
+    let length: Int
+    do throws(SystemError) {
+      length = Int(try Syscall.retrying { keyctl_read_alloc(serial, &buffer) })
+    } catch {
+      // The key went away between the listing and the read: not cached.
+      if [EKEYEXPIRED, EKEYREVOKED, ENOKEY].contains(error.code) { return nil }
+      throw KeyringError(operation: "read a cached session", code: error.code)
     }
+    guard let buffer else { throw KeyringError(operation: "read a cached session", code: EIO) }
     defer {
       // The payload holds secrets: wipe the C buffer before freeing it.
       memset(buffer, 0, Int(length))
@@ -69,20 +73,18 @@ package struct KernelKeyring: SessionStore {
     try remove { $0 == identity }
     let description = identity.keyDescription + ";" + String(expiresAt)
     let bytes = Array(payload.utf8)
-    let serial = bytes.withUnsafeBytes {
-      add_key("user", description, $0.baseAddress, $0.count, ring)
+    let serial = try Self.call("store a session") {
+      bytes.withUnsafeBytes { add_key("user", description, $0.baseAddress, $0.count, ring) }
     }
-    guard serial >= 0 else { throw KeyringError(operation: "store a session", code: errno) }
-    guard keyctl_setperm(serial, Self.permissions) == 0 else {
-      let code = errno
+    do throws(KeyringError) {
+      try Self.call("set a key's permissions") { keyctl_setperm(serial, Self.permissions) }
+      let timeout = max(1, expiresAt - now)
+      try Self.call("set a key's timeout") {
+        keyctl_set_timeout(serial, UInt32(clamping: timeout))
+      }
+    } catch {
       keyctl_unlink(serial, ring)
-      throw KeyringError(operation: "set a key's permissions", code: code)
-    }
-    let timeout = max(1, expiresAt - now)
-    if keyctl_set_timeout(serial, UInt32(clamping: timeout)) != 0 {
-      let code = errno
-      keyctl_unlink(serial, ring)
-      throw KeyringError(operation: "set a key's timeout", code: code)
+      throw error
     }
   }
 
@@ -133,24 +135,42 @@ package struct KernelKeyring: SessionStore {
   }
 
   private func findRing(create: Bool) throws(KeyringError) -> key_serial_t? {
-    let found = keyctl_search(KEY_SPEC_USER_KEYRING, "keyring", keyringName, 0)
-    if found >= 0 { return key_serial_t(found) }
-    let code = errno
-    guard code == ENOKEY || code == EKEYEXPIRED || code == EKEYREVOKED else {
-      throw KeyringError(operation: "open the user keyring", code: code)
+    do throws(SystemError) {
+      let found = try Syscall.retrying {
+        keyctl_search(KEY_SPEC_USER_KEYRING, "keyring", keyringName, 0)
+      }
+      return key_serial_t(found)
+    } catch {
+      guard [ENOKEY, EKEYEXPIRED, EKEYREVOKED].contains(error.code) else {
+        throw KeyringError(operation: "open the user keyring", code: error.code)
+      }
     }
     guard create else { return nil }
     // Created in the process keyring (so this process possesses it and may set its permissions),
     // then linked under @u, where later runs find it.
-    let ring = add_key("keyring", keyringName, nil, 0, KEY_SPEC_PROCESS_KEYRING)
-    guard ring >= 0 else { throw KeyringError(operation: "create awsmfa's keyring", code: errno) }
-    guard keyctl_setperm(ring, Self.permissions) == 0 else {
-      throw KeyringError(operation: "set the permissions of awsmfa's keyring", code: errno)
+    let ring = try Self.call("create awsmfa's keyring") {
+      add_key("keyring", keyringName, nil, 0, KEY_SPEC_PROCESS_KEYRING)
     }
-    guard keyctl_link(ring, KEY_SPEC_USER_KEYRING) == 0 else {
-      throw KeyringError(operation: "link awsmfa's keyring under the user keyring", code: errno)
+    try Self.call("set the permissions of awsmfa's keyring") {
+      keyctl_setperm(ring, Self.permissions)
+    }
+    try Self.call("link awsmfa's keyring under the user keyring") {
+      keyctl_link(ring, KEY_SPEC_USER_KEYRING)
     }
     return ring
+  }
+
+  /// A keyring call through `Syscall`: EINTR retried, a failure as the KeyringError of
+  /// `operation`.
+  @discardableResult
+  private static func call<Value: BinaryInteger>(_ operation: String, _ body: () -> Value)
+    throws(KeyringError) -> Value
+  {
+    do {
+      return try Syscall.retrying(body)
+    } catch {
+      throw KeyringError(operation: operation, code: error.code)
+    }
   }
 
   /// Calls `body` with each key linked in `ring` and its description (expired and foreign ones
@@ -159,10 +179,8 @@ package struct KernelKeyring: SessionStore {
     throws(KeyringError)
   {
     var buffer: UnsafeMutableRawPointer?
-    let length = keyctl_read_alloc(ring, &buffer)
-    guard length >= 0, let buffer else {
-      throw KeyringError(operation: "read awsmfa's keyring", code: errno)
-    }
+    let length = try Self.call("read awsmfa's keyring") { keyctl_read_alloc(ring, &buffer) }
+    guard let buffer else { throw KeyringError(operation: "read awsmfa's keyring", code: EIO) }
     defer { free(buffer) }
     let count = Int(length) / MemoryLayout<key_serial_t>.size
     let serials = buffer.bindMemory(to: key_serial_t.self, capacity: count)

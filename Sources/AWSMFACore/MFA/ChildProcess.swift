@@ -104,16 +104,8 @@ package enum ChildProcess {
     posix_spawnattr_init(&attributes)
     defer { posix_spawnattr_destroy(&attributes) }
     posix_spawnattr_setpgroup(&attributes, 0)
-    // The child starts with no signal blocked and every signal at its default, whatever this
-    // thread's mask (runtime threads block some): a SIGTERM at the deadline must reach it.
-    var none = sigset_t()
-    sigemptyset(&none)
-    posix_spawnattr_setsigmask(&attributes, &none)
-    var all = sigset_t()
-    sigfillset(&all)
-    posix_spawnattr_setsigdefault(&attributes, &all)
-    posix_spawnattr_setflags(
-      &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    // A SIGTERM at the deadline must reach it.
+    ChildProcess.resetSignals(&attributes, flags: POSIX_SPAWN_SETPGROUP)
     var environment = Environment.current().values
     for (key, value) in extraEnvironment { environment[key] = value }
     // The child must not see credentials it has no use for.
@@ -169,6 +161,20 @@ package enum ChildProcess {
       throw RunError(description: "it gave no answer within \(Int(timeout)) s")
     }
     return Result(status: stopped ? 0 : exitStatus, stdout: output)
+  }
+
+  /// Makes a spawned program start with no signal blocked and every signal at its default,
+  /// whatever this thread's mask and dispositions (runtime threads block some; awsmfa ignores
+  /// some while a command runs); `flags` adds other POSIX_SPAWN_* flags.
+  package static func resetSignals(_ attributes: inout posix_spawnattr_t, flags: Int32 = 0) {
+    var none = sigset_t()
+    sigemptyset(&none)
+    posix_spawnattr_setsigmask(&attributes, &none)
+    var all = sigset_t()
+    sigfillset(&all)
+    posix_spawnattr_setsigdefault(&attributes, &all)
+    posix_spawnattr_setflags(
+      &attributes, Int16(flags | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
   }
 
   /// Reads `fd` until end of file, a complete line, 64 KiB or `deadline`; whether the deadline

@@ -1,6 +1,5 @@
 import AWSMFAKit
 import Dispatch
-import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -28,13 +27,7 @@ package enum Supervisor {
     var attributes = posix_spawnattr_t()
     posix_spawnattr_init(&attributes)
     defer { posix_spawnattr_destroy(&attributes) }
-    var none = sigset_t()
-    sigemptyset(&none)
-    posix_spawnattr_setsigmask(&attributes, &none)
-    var all = sigset_t()
-    sigfillset(&all)
-    posix_spawnattr_setsigdefault(&attributes, &all)
-    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    ChildProcess.resetSignals(&attributes)
     let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
     let argv = arguments.map { strdup($0) } + [nil]
     defer {
@@ -114,49 +107,42 @@ extension Supervisor {
   }
 }
 
-/// The first of some signals, caught from the moment it is made (so a signal sent before `wait`
-/// is not lost), and ignored from then on rather than fatal.
-package final class SignalWait: @unchecked Sendable {
-  // @unchecked: `sources` (Dispatch objects, not marked Sendable) is set in init and never
-  // touched again; the shared state is a Mutex.
-  private struct State {
-    var fired = false
-    var waiting: CheckedContinuation<Void, Never>?
-  }
-  /// A reference, so that the signal handlers and `wait` share one Mutex.
-  private final class Shared: Sendable {
-    let mutex = Mutex(State())
-  }
-  private let shared = Shared()
-  /// Kept for the process's lifetime: a cancelled source would let the signal kill it.
-  private let sources: [any DispatchSourceSignal]
+/// The write end of SignalWait's pipe, for the C signal handler (which can capture nothing).
+// Written once, in SignalWait.init, before the handler is installed; then only read.
+nonisolated(unsafe) private var signalPipe: Int32 = -1
+
+/// The handler: one byte down the pipe (write(2) is async-signal-safe).
+private func noteSignal(_ number: Int32) {
+  var byte = UInt8(truncatingIfNeeded: number)
+  _ = write(signalPipe, &byte, 1)
+}
+
+/// The first of some signals, caught from the moment it is made — a C handler writes to a pipe,
+/// installed synchronously, so a signal sent right after (a script that reads `serve`'s exports
+/// and stops it) is neither fatal nor lost, as it could be while a Dispatch source was arming.
+package final class SignalWait: Sendable {
+  private let readEnd: Int32
 
   package init(_ signals: [Int32]) {
-    let shared = shared
-    sources = signals.map { number in
-      signal(number, SIG_IGN)
-      let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-      source.setEventHandler {
-        let waiting = shared.mutex.withLock { current -> CheckedContinuation<Void, Never>? in
-          current.fired = true
-          defer { current.waiting = nil }
-          return current.waiting
-        }
-        waiting?.resume()
-      }
-      source.resume()
-      return source
+    var fds: [Int32] = [-1, -1]
+    if pipe(&fds) == 0 {
+      for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
     }
+    readEnd = fds[0]
+    signalPipe = fds[1]
+    for number in signals { signal(number, noteSignal) }
   }
 
   /// Returns once one of the signals has arrived (at once if one already has).
   package func wait() async {
+    let fd = readEnd
     await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-      let fired = shared.mutex.withLock { current -> Bool in
-        if !current.fired { current.waiting = continuation }
-        return current.fired
+      // read(2) blocks: on a Dispatch thread, not one of the concurrency pool's few.
+      DispatchQueue.global().async {
+        var byte: UInt8 = 0
+        _ = try? Syscall.retrying { read(fd, &byte, 1) }
+        continuation.resume()
       }
-      if fired { continuation.resume() }
     }
   }
 }

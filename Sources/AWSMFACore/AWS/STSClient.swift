@@ -255,14 +255,12 @@ package enum HTTPDate {
       let month = months.firstIndex(of: String(parts[2])),
       let year = Int(parts[3])
     else { return nil }
+    func padded(_ value: Int, _ width: Int) -> String {
+      let digits = String(value)
+      return String(repeating: "0", count: max(0, width - digits.count)) + digits
+    }
     let stamp =
       "\(padded(year, 4))-\(padded(month + 1, 2))-\(padded(day, 2))T\(parts[4])Z"
     return RFC3339.parse(stamp)
   }
-}
-
-/// `value` in decimal with leading zeros to `width` digits.
-func padded(_ value: Int, _ width: Int) -> String {
-  let digits = String(value)
-  return String(repeating: "0", count: max(0, width - digits.count)) + digits
 }

@@ -126,16 +126,10 @@ package struct SigV4Signer: Sendable {
   static let unreserved: Set<UInt8> = Set(
     Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~".utf8))
 
+  /// `YYYYMMDDTHHMMSSZ`: RFC 3339 in UTC without its separators.
   static func amzDate(_ date: Date) -> String {
-    var time = time_t(date.timeIntervalSince1970.rounded(.down))
-    var parts = tm()
-    gmtime_r(&time, &parts)
-    let fields: [(Int32, Int)] = [
-      (parts.tm_year + 1900, 4), (parts.tm_mon + 1, 2), (parts.tm_mday, 2), (parts.tm_hour, 2),
-      (parts.tm_min, 2), (parts.tm_sec, 2),
-    ]
-    let text = fields.map { padded(Int($0.0), $0.1) }
-    return text[0...2].joined() + "T" + text[3...5].joined() + "Z"
+    let stamp = RFC3339.format(Int64(date.timeIntervalSince1970.rounded(.down)))
+    return String(stamp.filter { $0 != "-" && $0 != ":" })
   }
 
   static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {

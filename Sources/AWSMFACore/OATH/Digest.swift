@@ -41,6 +41,13 @@ package enum Digest {
     return Array(out[0..<Int(length)])
   }
 
+  /// Whether two MACs or tokens are equal, in time that depends on their lengths only (never
+  /// stopping at the first difference).
+  package static func equal(_ left: [UInt8], _ right: [UInt8]) -> Bool {
+    guard left.count == right.count else { return false }
+    return zip(left, right).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+  }
+
   /// PBKDF2 with HMAC-SHA1 (the YKOATH password key).
   package static func pbkdf2SHA1(password: [UInt8], salt: [UInt8], rounds: Int, length: Int)
     -> [UInt8]

@@ -11,12 +11,6 @@ package enum OATHPassword {
     Digest.hmac(algorithm.digest, key: key, message: message)
   }
 
-  /// Compares two MACs without stopping at the first difference.
-  package static func equal(_ left: [UInt8], _ right: [UInt8]) -> Bool {
-    guard left.count == right.count else { return false }
-    return zip(left, right).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
-  }
-
   /// A secret as PUT sends it: hashed when longer than the block size, padded to 14 bytes.
   package static func shortenSecret(_ secret: [UInt8], _ algorithm: OATHAlgorithm) -> [UInt8] {
     var key = secret

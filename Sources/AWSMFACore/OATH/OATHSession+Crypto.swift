@@ -25,7 +25,7 @@ extension OATHSession {
     if response.status == 0x6984 || response.status == 0x6A80 { throw .wrongPassword(key: label) }
     let items = try check(response, "VALIDATE")
     let expected = OATHPassword.hmac(selection.algorithm, key: key, message: ours)
-    guard let answer = items.first(Self.tagResponse), OATHPassword.equal(answer, expected) else {
+    guard let answer = items.first(Self.tagResponse), Digest.equal(answer, expected) else {
       throw .cardNotAuthentic(key: label)
     }
   }

@@ -60,10 +60,7 @@ package final class CredentialServer: Sendable {
 
   static func randomHex(bytes count: Int) -> String {
     var generator = SystemRandomNumberGenerator()
-    return (0..<count).map { _ in
-      let byte = UInt8.random(in: 0...255, using: &generator)
-      return (byte < 16 ? "0" : "") + String(byte, radix: 16)
-    }.joined()
+    return SigV4Signer.hex((0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) })
   }
 
   /// The container-credentials answer.
@@ -162,19 +159,11 @@ final class RequestHandler: ChannelInboundHandler {
       return ServeFailure(
         status: 401, code: "Unauthorized", message: "the Authorization token is missing")
     }
-    guard Self.sameBytes(Array(given.utf8), token) else {
+    guard Digest.equal(Array(given.utf8), token) else {
       return ServeFailure(
         status: 403, code: "Forbidden", message: "the Authorization token is wrong")
     }
     return nil
-  }
-
-  /// Compares in time that depends on the lengths only, not on where the bytes differ.
-  static func sameBytes(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-    guard a.count == b.count else { return false }
-    var difference: UInt8 = 0
-    for index in a.indices { difference |= a[index] ^ b[index] }
-    return difference == 0
   }
 
   static func error(_ failure: ServeFailure) -> String {

@@ -51,12 +51,3 @@ package enum STSError: Error, Sendable, CustomStringConvertible {
     return value >= 120 ? "\(value / 60) min" : "\(value) s"
   }
 }
-
-extension String {
-  func trimmingCharacters(in set: Character) -> String {
-    var slice = self[...]
-    while slice.first == set { slice = slice.dropFirst() }
-    while slice.last == set { slice = slice.dropLast() }
-    return String(slice)
-  }
-}

@@ -21,3 +21,14 @@ package enum Quote {
     return out + "'"
   }
 }
+
+extension StringProtocol {
+  /// The text without `set` at either end (Foundation's `trimmingCharacters(in:)` for one
+  /// character, without Foundation).
+  package func trimmingCharacters(in set: Character) -> String {
+    var slice = self[...]
+    while slice.first == set { slice = slice.dropFirst() }
+    while slice.last == set { slice = slice.dropLast() }
+    return String(slice)
+  }
+}

@@ -220,12 +220,3 @@ enum ManualPage {
     return lines.joined(separator: "\n")
   }
 }
-
-extension Substring {
-  fileprivate func trimmingCharacters(in set: Character) -> String {
-    var slice = self
-    while slice.first == set { slice = slice.dropFirst() }
-    while slice.last == set { slice = slice.dropLast() }
-    return String(slice)
-  }
-}

@@ -105,8 +105,6 @@ extension CompletionScript {
 
   /// A help text that cannot end an `_arguments` spec or `_describe` item early.
   static func zshDescription(_ text: String) -> String {
-    String(
-      text.map { "[]:\\".contains($0) ? " " : $0 }.drop { $0 == " " }.reversed().drop { $0 == " " }
-        .reversed())
+    String(text.map { "[]:\\".contains($0) ? " " : $0 }).trimmingCharacters(in: " ")
   }
 }

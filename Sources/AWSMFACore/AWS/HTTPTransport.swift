@@ -46,8 +46,6 @@ package struct TransportError: Error, Sendable, CustomStringConvertible {
     self.isRetryable =
       isRetryable ?? (kind == .unreachable || kind == .timedOut)
   }
-
-  package var timedOut: Bool { kind == .timedOut }
 }
 
 /// The one network peer: send a request, get an answer (a fake in unit tests).

@@ -91,10 +91,6 @@ package final class NetworkTransport: HTTPTransport {
     }
     return certificates
   }
-
-  /// No resources to release (the event loops are NIO's process-wide singletons); kept so
-  /// callers end a command the same way whatever the transport.
-  package func shutdownAndWait() {}
 }
 
 /// What is sent: method, headers, body.

@@ -37,11 +37,6 @@ struct DeviceContext {
         transport: transport, endpoint: iamEndpoint, service: "iam", version: "2010-05-08"))
     cache = CacheGuard(store: KernelKeyring.store(for: environment), warn: { Stderr.line($0) })
   }
-
-  /// Stops the HTTP client; call once before exit.
-  func close() {
-    transport.shutdownAndWait()
-  }
 }
 
 /// Flags the commands that write a credential share.

@@ -44,7 +44,6 @@ struct DeviceEnroll: AsyncParsableCommand {
       }
     }
     let context = try DeviceContext(profile: profile, environment: environment)
-    defer { context.close() }
     let key = try PluggedKeys.one(
       peers: RunContext.yubiKeyPeers(), wanted: credential.yubikey ?? profile.yubikeySerial)
     let enrolment = Enrolment(

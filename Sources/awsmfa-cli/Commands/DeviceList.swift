@@ -35,7 +35,6 @@ struct DeviceList: AsyncParsableCommand {
       Stderr.line("awsmfa: warning: \(Failure.classify(error).message) YubiKeys are not shown.")
     }
     let context = try DeviceContext(profile: profiles.first, environment: environment)
-    defer { context.close() }
     inventory = await DeviceOps.inventory(
       profiles: profiles, keys: keys, identity: context.sts, iam: context.iam)
     let header = ["WHERE", "DEVICE / CREDENTIAL", "PROFILES"]

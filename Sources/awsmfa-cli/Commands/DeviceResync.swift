@@ -28,7 +28,6 @@ struct DeviceResync: AsyncParsableCommand {
     case .absent(let why): throw why
     }
     let context = try DeviceContext(profile: profile, environment: environment)
-    defer { context.close() }
     try await DeviceOps.resync(
       profile: profile, source: YubiKeyCodeSource.using(key, peers: peers), identity: context.sts,
       iam: context.iam, cache: context.cache, now: epochNow())

@@ -69,7 +69,6 @@ struct Env: AsyncParsableCommand {
       let context = try RunContext(
         profile: profile, environment: environment, verbose: verbose, code: code, debug: debug,
         defaultTimeout: hook ? 5 : 20, mayPrompt: !hook)
-      defer { context.close() }
       let credentials = try await context.service.credentials(
         for: profile, options: .init(refresh: refresh, duration: duration, newSession: newSession))
       let exports = Exports(

@@ -110,12 +110,8 @@ struct Exec: AsyncParsableCommand {
     let resolved = try SharedConfig.load(environment: environment).resolve(profile)
     let context = try RunContext(
       profile: resolved, environment: environment, verbose: verbose, code: code)
-    let credentials: SessionCredentials
-    do {
-      defer { context.close() }
-      credentials = try await context.service.credentials(
-        for: resolved, options: .init(refresh: refresh))
-    }
+    let credentials = try await context.service.credentials(
+      for: resolved, options: .init(refresh: refresh))
     let exports = Exports(
       credentials: credentials, profile: resolved.name, region: resolved.region,
       refreshWindow: resolved.refreshWindow, environment: environment)

@@ -42,7 +42,6 @@ struct Login: AsyncParsableCommand {
     }
     let context = try RunContext(
       profile: resolved, environment: environment, verbose: verbose, code: code)
-    defer { context.close() }
     let credentials = try await context.service.credentials(for: resolved)
     let token = try await signin.token(for: credentials, transport: context.transport)
     url = signin.loginURL(token: token, destination: destination)

@@ -12,7 +12,6 @@ struct CredentialEndpoint {
   let server: CredentialServer
   let profile: ResolvedProfile
   let config: SharedConfig
-  private let contexts: [RunContext]
 
   /// Gets the first credentials in the foreground (a code or a touch is asked for here, once),
   /// then serves. Later renewals never prompt on the terminal: it belongs to the command by then.
@@ -31,7 +30,7 @@ struct CredentialEndpoint {
       provide: { await renewer.next() },
       log: { Stderr.line("awsmfa: server: " + $0) })
     return CredentialEndpoint(
-      server: server, profile: resolved, config: config, contexts: [first, later])
+      server: server, profile: resolved, config: config)
   }
 
   /// The variables an SDK reads to use the server.
@@ -82,7 +81,6 @@ struct CredentialEndpoint {
 
   func stop() async {
     await server.stop()
-    contexts.forEach { $0.close() }
   }
 }
 

@@ -88,8 +88,4 @@ struct RunContext {
       "awsmfa: warning: \(endpoint.url) is plain http to another machine: the request, its session token and the credentials that come back are not encrypted."
     )
   }
-
-  func close() {
-    transport.shutdownAndWait()
-  }
 }

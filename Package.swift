@@ -13,8 +13,6 @@ let package = Package(
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-    .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
-    .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
   ],
   targets: [
     .systemLibrary(
@@ -25,8 +23,8 @@ let package = Package(
     // No pkg-config: libpcsclite is loaded with dlopen (see shim.h), never linked.
     .systemLibrary(name: "CPCSCLite"),
     .systemLibrary(
-      name: "CLibcrypto",
-      pkgConfig: "libcrypto",
+      name: "COpenSSL",
+      pkgConfig: "libssl",
       providers: [.apt(["libssl-dev"])]
     ),
     .systemLibrary(
@@ -43,12 +41,7 @@ let package = Package(
         "AWSMFAKit",
         "AWSMFACard",
         "CQRencode",
-        "CLibcrypto",
-        .product(name: "NIOCore", package: "swift-nio"),
-        .product(name: "NIOPosix", package: "swift-nio"),
-        .product(name: "NIOHTTP1", package: "swift-nio"),
-        .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        "COpenSSL",
       ]
     ),
     .executableTarget(name: "awsmfa", dependencies: ["AWSMFAKit", "AWSMFACard"]),

@@ -1,4 +1,5 @@
 internal import CPCSCLite
+import AWSMFAKit
 
 #if canImport(Glibc)
   import Glibc
@@ -74,12 +75,12 @@ package final class PCSCContext: CardDirectory, @unchecked Sendable {
   package func connect(_ reader: String) throws(CardError) -> any CardConnection {
     var card: awsmfa_SCARDHANDLE = 0
     var active: awsmfa_DWORD = 0
-    let deadline = Self.monotonic() + sharingRetry
+    let deadline = Monotonic.now() + sharingRetry
     while true {
       let result = library.connect(
         handle, reader, awsmfa_SCARD_SHARE_SHARED, awsmfa_SCARD_PROTOCOL_ANY, &card, &active)
       // scdaemon and friends let go of a card between their own transactions: wait a little.
-      if result == awsmfa_SCARD_E_SHARING_VIOLATION, Self.monotonic() < deadline {
+      if result == awsmfa_SCARD_E_SHARING_VIOLATION, Monotonic.now() < deadline {
         usleep(50_000)
         continue
       }
@@ -113,12 +114,6 @@ package final class PCSCContext: CardDirectory, @unchecked Sendable {
     default:
       throw .pcsc(operation: operation, code: Int64(code))
     }
-  }
-
-  static func monotonic() -> Double {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
   }
 }
 

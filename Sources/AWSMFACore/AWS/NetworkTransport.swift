@@ -1,28 +1,27 @@
 import AWSMFAKit
-import FoundationEssentials
-import NIOConcurrencyHelpers
-import NIOCore
-import NIOHTTP1
-import NIOPosix
-import NIOSSL
+import COpenSSL
+import Synchronization
 
 #if canImport(Glibc)
   import Glibc
 #endif
 
-/// HTTP/1.1 over SwiftNIO, one connection per request: directly, or through a forward proxy
-/// (a CONNECT tunnel for https, the absolute form for http), with TLS by BoringSSL against the
-/// system's trust store or a CA bundle, and every failure worded for a person.
+/// HTTP/1.1, one connection per request: directly, or through a forward proxy (a CONNECT
+/// tunnel for https, the absolute form for http), with TLS by the system's OpenSSL against its
+/// trust store or a CA bundle, and every failure worded for a person.
 ///
-/// It replaces AsyncHTTPClient, which cannot say why a certificate was refused (an expired
-/// certificate and an unknown issuer end in the same error) and cannot pick a proxy per host.
+/// Each request runs on a thread of its own with blocking-free sockets, so a stalled or
+/// dripping peer is cut off at the deadline and a cancelled task is answered at once. Nothing
+/// here links a TLS library into the binary: libssl is the one every Debian system has.
 package final class NetworkTransport: HTTPTransport {
   let settings: NetworkSettings
   let connectTimeout: Double
-  /// The TLS context, built on first use (reading a trust store costs a few milliseconds).
-  private let context = NIOLockedValueBox<NIOSSLContext?>(nil)
+  /// The TLS context, built on first use (reading a CA bundle costs a few milliseconds).
+  private let context = Mutex<TLSContext?>(nil)
   /// Answers larger than this are refused (an STS answer is a few KiB).
   static let maxBody = 1 << 20
+  /// A response head larger than this is refused.
+  static let maxHead = 65536
 
   package init(settings: NetworkSettings, connectTimeout: Double = 5) {
     self.settings = settings
@@ -32,9 +31,10 @@ package final class NetworkTransport: HTTPTransport {
   package func send(
     method: String, url: String, headers: [(String, String)], body: [UInt8], timeout: Double
   ) async throws(TransportError) -> HTTPAnswer {
-    guard let target = HTTPTarget(url: url) else {
+    guard let target = HTTPTarget(url: url), Self.isSafe(target: target, headers: headers) else {
       throw TransportError(
-        url: url, kind: .configuration, description: "\(Quote.human(url)) is not an http(s) URL.")
+        url: url, kind: .configuration,
+        description: "\(Quote.human(url)) is not an http(s) URL awsmfa can send.")
     }
     let proxy: ProxyServer?
     do {
@@ -43,39 +43,66 @@ package final class NetworkTransport: HTTPTransport {
       throw TransportError(url: url, kind: .configuration, description: error.description)
     }
     let tls = target.scheme == "https" ? try tlsContext(url: url) : nil
+    guard let cancellation = Cancellation() else {
+      throw TransportError(
+        url: url, kind: .unreachable, description: "Cannot send a request: out of descriptors.")
+    }
     let exchange = Exchange(
       target: target, proxy: proxy, tls: tls, caBundle: settings.caBundle?.path,
       request: Request(method: method, headers: headers, body: body),
-      connectTimeout: connectTimeout)
-    return try await exchange.run(timeout: timeout)
+      connectTimeout: connectTimeout, cancellation: cancellation)
+    let outcome = await withTaskCancellationHandler {
+      await withCheckedContinuation { (continuation: CheckedContinuation<Result<HTTPAnswer, TransportError>, Never>) in
+        let started = Detached.run { continuation.resume(returning: exchange.run(timeout: timeout)) }
+        if !started {
+          continuation.resume(
+            returning: .failure(
+              TransportError(
+                url: url, kind: .unreachable,
+                description: "Cannot send a request: no thread could be started.")))
+        }
+      }
+    } onCancel: {
+      cancellation.cancel()
+    }
+    return try outcome.get()
+  }
+
+  /// Whether nothing in the request line or headers could split them: no control characters,
+  /// spaces in the path, or line breaks in a header (they come from configuration).
+  static func isSafe(target: HTTPTarget, headers: [(String, String)]) -> Bool {
+    target.path.utf8.allSatisfy { $0 > 32 && $0 != 127 }
+      && headers.allSatisfy { name, value in
+        !name.isEmpty && name.utf8.allSatisfy(HTTPHead.isTokenByte)
+          && value.utf8.allSatisfy { ($0 >= 32 || $0 == 9) && $0 != 127 }
+      }
   }
 
   /// The shared TLS context: the CA bundle's certificates replace the system's trust store.
-  func tlsContext(url: String) throws(TransportError) -> NIOSSLContext {
-    if let built = context.withLockedValue({ $0 }) { return built }
-    var configuration = TLSConfiguration.makeClientConfiguration()
+  func tlsContext(url: String) throws(TransportError) -> TLSContext {
+    if let built = context.withLock({ $0 }) { return built }
+    guard let raw = awsmfa_tls_client_context() else {
+      throw TransportError(
+        url: url, kind: .configuration, description: "Cannot set up TLS: OpenSSL refused.")
+    }
+    let built = TLSContext(raw)
     if let (path, source) = settings.caBundle {
       do {
-        configuration.trustRoots = .certificates(try Self.loadBundle(path: path, source: source))
+        try Self.loadBundle(path: path, source: source).add(to: SSL_CTX_get_cert_store(raw))
       } catch {
         throw TransportError(url: url, kind: .configuration, description: error.description)
       }
+    } else {
+      built.useSystemTrustStore()
     }
-    do {
-      let built = try NIOSSLContext(configuration: configuration)
-      context.withLockedValue { $0 = built }
-      return built
-    } catch {
-      throw TransportError(
-        url: url, kind: .configuration,
-        description: "Cannot set up TLS: the system's trust store could not be read.")
-    }
+    context.withLock { $0 = built }
+    return built
   }
 
   /// The certificates in a PEM bundle; a missing, unreadable or certificate-less file is a
   /// configuration error naming it.
   package static func loadBundle(path: String, source: String) throws(NetworkError)
-    -> [NIOSSLCertificate]
+    -> CertificateBundle
   {
     let bytes: [UInt8]
     switch FileIO.readBytes(path: path) {
@@ -83,13 +110,70 @@ package final class NetworkTransport: HTTPTransport {
     case .failure(let error):
       throw .caBundle(path: path, source: source, reason: "cannot be read: \(error)")
     }
-    let certificates = try? NIOSSLCertificate.fromPEMBytes(bytes)
-    guard let certificates, !certificates.isEmpty else {
+    guard let bundle = CertificateBundle(pem: bytes), bundle.count > 0 else {
       throw .caBundle(
         path: path, source: source, reason: "holds no PEM certificate (-----BEGIN CERTIFICATE-----)"
       )
     }
-    return certificates
+    return bundle
+  }
+}
+
+/// An OpenSSL client context, configured once and then only read (OpenSSL allows sharing it
+/// between threads from then on).
+final class TLSContext: @unchecked Sendable {
+  // @unchecked: SSL_CTX is immutable after `NetworkTransport.tlsContext` configures it.
+  let raw: OpaquePointer
+
+  init(_ raw: OpaquePointer) {
+    self.raw = raw
+  }
+
+  deinit { SSL_CTX_free(raw) }
+
+  /// The system's trust store, read lazily: OpenSSL's hashed certificate directory (or
+  /// SSL_CERT_DIR) looks up only the issuers a handshake needs, instead of parsing every root
+  /// in the bundle file at start; SSL_CERT_FILE, when set, is read as OpenSSL always does.
+  func useSystemTrustStore() {
+    let directory =
+      getenv(X509_get_default_cert_dir_env()).map { String(cString: $0) }
+      ?? String(cString: X509_get_default_cert_dir())
+    SSL_CTX_load_verify_dir(raw, directory)
+    if let file = getenv(X509_get_default_cert_file_env()) {
+      SSL_CTX_load_verify_file(raw, file)
+    }
+    ERR_clear_error()
+  }
+}
+
+/// The certificates of a PEM bundle, parsed by OpenSSL.
+package final class CertificateBundle {
+  private var certificates: [OpaquePointer] = []
+
+  package var count: Int { certificates.count }
+
+  /// Nil when a certificate block cannot be parsed.
+  init?(pem: [UInt8]) {
+    let parsed: Bool = pem.withUnsafeBytes { raw in
+      guard let bio = BIO_new_mem_buf(raw.baseAddress, Int32(raw.count)) else { return false }
+      defer { BIO_free(bio) }
+      ERR_clear_error()
+      while let certificate = PEM_read_bio_X509(bio, nil, nil, nil) {
+        certificates.append(certificate)
+      }
+      // The loop ends at "no more PEM blocks" (fine) or at a block that does not parse.
+      let last = ERR_peek_last_error()
+      ERR_clear_error()
+      return last == 0 || ERR_GET_REASON(last) == PEM_R_NO_START_LINE
+    }
+    if !parsed { return nil }
+  }
+
+  deinit { certificates.forEach { X509_free($0) } }
+
+  func add(to store: OpaquePointer?) {
+    for certificate in certificates { X509_STORE_add_cert(store, certificate) }
+    ERR_clear_error()
   }
 }
 
@@ -100,27 +184,20 @@ struct Request: Sendable {
   var body: [UInt8]
 }
 
-/// One request's connection, from connect to the last byte of the answer, confined to one
-/// event loop; `finish` completes it exactly once, whichever of answer, failure or deadline
-/// comes first, and closes the channel.
-final class Exchange: @unchecked Sendable {
-  // @unchecked: every mutable field is touched only on `loop`.
+/// One request from connect to the last byte of the answer, run on its own thread; every wait
+/// ends at the deadline or when the task is cancelled.
+final class Exchange: Sendable {
   let target: HTTPTarget
   let proxy: ProxyServer?
-  let tls: NIOSSLContext?
+  let tls: TLSContext?
   let caBundle: String?
   let request: Request
   let connectTimeout: Double
-  let loop: any EventLoop
-  let promise: EventLoopPromise<HTTPAnswer>
-  private var channel: (any Channel)?
-  private var finished = false
-  /// Why BoringSSL refused the certificate, noted by the verification observer.
-  let refusal = CertificateRefusal()
+  let cancellation: Cancellation
 
   init(
-    target: HTTPTarget, proxy: ProxyServer?, tls: NIOSSLContext?, caBundle: String?,
-    request: Request, connectTimeout: Double
+    target: HTTPTarget, proxy: ProxyServer?, tls: TLSContext?, caBundle: String?,
+    request: Request, connectTimeout: Double, cancellation: Cancellation
   ) {
     self.target = target
     self.proxy = proxy
@@ -128,147 +205,150 @@ final class Exchange: @unchecked Sendable {
     self.caBundle = caBundle
     self.request = request
     self.connectTimeout = connectTimeout
-    loop = MultiThreadedEventLoopGroup.singleton.next()
-    promise = loop.makePromise(of: HTTPAnswer.self)
+    self.cancellation = cancellation
   }
 
-  func run(timeout: Double) async throws(TransportError) -> HTTPAnswer {
-    loop.execute { self.connect(timeout: timeout) }
+  func run(timeout: Double) -> Result<HTTPAnswer, TransportError> {
+    let deadline = Monotonic.now() + max(timeout, 0.1)
     do {
-      return try await withTaskCancellationHandler {
-        try await promise.futureResult.get()
-      } onCancel: {
-        loop.execute { self.finish(.failure(CancellationError())) }
+      let connection: Connection
+      do {
+        connection = try Connection.open(
+          host: proxy?.host ?? target.host, port: proxy?.port ?? target.port,
+          connectTimeout: connectTimeout, deadline: deadline, cancellation: cancellation)
+      } catch {
+        throw Connect(failure: error)
       }
-    } catch let error as TransportError {
-      throw error
+      let reader = HTTPReader(connection)
+      if proxy != nil, tls != nil {
+        try openTunnel(connection)
+      }
+      if let tls {
+        try connection.startTLS(
+          context: tls.raw, host: target.host, isAddress: target.isAddress)
+      }
+      try connection.write(requestBytes())
+      var head: HTTPHead
+      var status: Int
+      repeat {
+        head = try reader.readHead(limit: NetworkTransport.maxHead, expectResponse: true)
+        status = try Self.status(of: head)
+      } while (100..<200).contains(status)
+      let noBody = status == 204 || status == 304 || request.method == "HEAD"
+      let body =
+        noBody ? [] : try reader.readBody(head.framing(isRequest: false), limit: NetworkTransport.maxBody)
+      if proxy != nil, tls == nil, status == 407 {
+        throw ProxyRefusal(status: 407, reason: "Proxy Authentication Required")
+      }
+      return .success(HTTPAnswer(status: status, headers: head.headers, body: body))
     } catch {
-      throw describe(error)
+      return .failure(describe(error))
     }
   }
 
-  private func connect(timeout: Double) {
-    loop.scheduleTask(in: .milliseconds(Int64(max(timeout, 0.1) * 1000))) {
-      self.finish(.failure(Deadline()))
+  /// The status code of a response head (`HTTP/1.x NNN reason`).
+  static func status(of head: HTTPHead) throws -> Int {
+    let parts = head.startLine.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
+    guard parts.count >= 2, parts[0] == "HTTP/1.1" || parts[0] == "HTTP/1.0",
+      parts[1].utf8.count == 3, let status = Int(parts[1]), (100...599).contains(status)
+    else {
+      throw HTTPHead.Malformed(reason: "a malformed status line")
     }
-    let host = proxy?.host ?? target.host
-    let port = proxy?.port ?? target.port
-    ClientBootstrap(group: loop)
-      .connectTimeout(.milliseconds(Int64(connectTimeout * 1000)))
-      .channelOption(.tcpOption(.tcp_nodelay), value: 1)
-      .connect(host: host, port: port)
-      .whenComplete { outcome in
-        switch outcome {
-        case .failure(let error):
-          self.finish(.failure(Connect(error: error)))
-        case .success(let channel):
-          self.channel = channel
-          if self.finished {
-            channel.close(promise: nil)
-            return
-          }
-          do {
-            if self.proxy != nil, self.tls != nil {
-              try self.openTunnel(channel)
-            } else {
-              try self.startHTTP(channel)
-            }
-          } catch {
-            self.finish(.failure(error))
-          }
-        }
-      }
+    return status
   }
 
   /// CONNECT host:port through the proxy; TLS and HTTP start inside the tunnel once it answers 2xx.
-  private func openTunnel(_ channel: any Channel) throws {
+  private func openTunnel(_ connection: Connection) throws {
     var lines = "CONNECT \(target.authority) HTTP/1.1\r\nHost: \(target.authority)\r\n"
     if let authorization = proxyAuthorization {
       lines += "Proxy-Authorization: \(authorization)\r\n"
     }
     lines += "\r\n"
-    let handler = TunnelHandler { status, reason in
-      guard (200..<300).contains(status) else {
-        self.finish(.failure(ProxyRefusal(status: status, reason: reason)))
-        return
+    try connection.write(Array(lines.utf8))
+    // The proxy's answer is read byte by byte up to its blank line, so nothing of the tunnel
+    // (which the server never speaks first in anyway) is taken from the TLS layer.
+    var head: [UInt8] = []
+    while HTTPReader.endOfHead(head, from: max(0, head.count - 4)) == nil {
+      guard head.count <= 16384 else {
+        throw ProxyRefusal(status: 502, reason: "an over-long answer to CONNECT")
       }
-      channel.pipeline.removeHandler(name: TunnelHandler.name).whenComplete { _ in
-        do {
-          try self.startHTTP(channel)
-        } catch {
-          self.finish(.failure(error))
-        }
+      let byte = try connection.read(max: 1)
+      guard !byte.isEmpty else {
+        throw ProxyRefusal(status: 502, reason: "the proxy closed the connection")
       }
+      head += byte
     }
-    try channel.pipeline.syncOperations.addHandler(handler, name: TunnelHandler.name)
-    channel.writeAndFlush(ByteBuffer(string: lines)).whenFailure { self.finish(.failure($0)) }
+    let statusLine = String(decoding: head.prefix { $0 != 13 }, as: UTF8.self)
+    let parts = statusLine.split(separator: " ", maxSplits: 2)
+    let status = parts.count >= 2 ? Int(parts[1]) ?? 502 : 502
+    guard (200..<300).contains(status) else {
+      throw ProxyRefusal(status: status, reason: parts.count == 3 ? String(parts[2].prefix(80)) : "")
+    }
   }
 
-  private func startHTTP(_ channel: any Channel) throws {
-    let pipeline = channel.pipeline.syncOperations
-    if let tls {
-      try pipeline.addHandler(
-        try TLSObserver.handler(
-          context: tls, serverHostname: target.isAddress ? nil : target.host, refusal: refusal))
-    }
-    try pipeline.addHTTPClientHandlers()
-    try pipeline.addHandler(ResponseCollector(limit: NetworkTransport.maxBody) { self.finish($0) })
+  /// The request's bytes: head, then body.
+  private func requestBytes() -> [UInt8] {
     let plainProxy = proxy != nil && tls == nil
-    var head = HTTPRequestHead(
-      version: .http1_1, method: HTTPMethod(rawValue: request.method),
-      uri: plainProxy ? "http://\(target.netloc)\(target.path)" : target.path)
-    head.headers.add(name: "Host", value: target.hostHeader)
-    for (name, value) in request.headers { head.headers.add(name: name, value: value) }
-    head.headers.add(name: "Content-Length", value: String(request.body.count))
-    head.headers.add(name: "Connection", value: "close")
+    let uri = plainProxy ? "http://\(target.netloc)\(target.path)" : target.path
+    var head = "\(request.method) \(uri) HTTP/1.1\r\nHost: \(target.hostHeader)\r\n"
+    for (name, value) in request.headers { head += "\(name): \(value)\r\n" }
+    head += "Content-Length: \(request.body.count)\r\nConnection: close\r\n"
     if plainProxy, let authorization = proxyAuthorization {
-      head.headers.add(name: "Proxy-Authorization", value: authorization)
+      head += "Proxy-Authorization: \(authorization)\r\n"
     }
-    channel.write(HTTPClientRequestPart.head(head), promise: nil)
-    channel.write(
-      HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(bytes: request.body))), promise: nil)
-    channel.writeAndFlush(HTTPClientRequestPart.end(nil)).whenFailure {
-      self.finish(.failure($0))
-    }
+    head += "\r\n"
+    return Array(head.utf8) + request.body
   }
 
   private var proxyAuthorization: String? {
     guard let proxy, let user = proxy.user, let password = proxy.password else { return nil }
-    return "Basic " + Data("\(user):\(password)".utf8).base64EncodedString()
-  }
-
-  /// Completes the exchange once; later outcomes (a close after the answer) are ignored.
-  private func finish(_ outcome: Result<HTTPAnswer, any Error>) {
-    guard !finished else { return }
-    finished = true
-    channel?.close(promise: nil)
-    switch outcome {
-    case .success(let answer):
-      if proxy != nil, tls == nil, answer.status == 407 {
-        promise.fail(ProxyRefusal(status: 407, reason: "Proxy Authentication Required"))
-      } else {
-        promise.succeed(answer)
-      }
-    case .failure(let error):
-      promise.fail(error)
-    }
+    return "Basic " + Base64.encode(Array("\(user):\(password)".utf8))
   }
 
   /// The failure as one sentence: which host or proxy, what failed, what to do.
   func describe(_ error: any Error) -> TransportError {
     let url = "\(target.scheme)://\(target.hostHeader)"
     let viaProxy = proxy.map { " through the proxy \($0.display) (from \($0.variable))" } ?? ""
-    if error is Deadline {
-      return TransportError(
-        url: url, kind: .timedOut,
-        description: "No answer from \(url)\(viaProxy) within the time limit.")
-    }
-    if error is CancellationError {
-      return TransportError(
-        url: url, kind: .timedOut, description: "The request to \(url) was interrupted.",
+    let timedOut = TransportError(
+      url: url, kind: .timedOut,
+      description: "No answer from \(url)\(viaProxy) within the time limit.")
+    let interrupted = TransportError(
+      url: url, kind: .timedOut, description: "The request to \(url) was interrupted.",
+      isRetryable: false)
+    let closed = TransportError(
+      url: url, kind: .unreachable,
+      description: "\(url)\(viaProxy) closed the connection before answering.")
+    func notHTTP(_ reason: String) -> TransportError {
+      TransportError(
+        url: url, kind: .unreachable,
+        description: "\(url)\(viaProxy) sent something that is not HTTP (\(reason)).",
         isRetryable: false)
     }
-    if let refusal = error as? ProxyRefusal, let proxy {
+    func io(_ failure: Connection.Failure) -> TransportError {
+      switch failure {
+      case .deadline: return timedOut
+      case .cancelled: return interrupted
+      case .closed: return closed
+      }
+    }
+    switch error {
+    case let failure as Connection.Failure:
+      return io(failure)
+    case let failure as HTTPReader.Failure:
+      switch failure {
+      case .io(let inner): return io(inner)
+      case .malformed(let reason): return notHTTP(reason)
+      case .ended: return closed
+      case .tooLarge:
+        return TransportError(
+          url: url, kind: .unreachable,
+          description: "\(url) sent an answer larger than \(NetworkTransport.maxBody) bytes.",
+          isRetryable: false)
+      }
+    case let malformed as HTTPHead.Malformed:
+      return notHTTP(malformed.reason)
+    case let refusal as ProxyRefusal:
+      guard let proxy else { return closed }
       let advice =
         refusal.status == 407
         ? proxy.user == nil
@@ -280,9 +360,15 @@ final class Exchange: @unchecked Sendable {
         description:
           "The proxy \(proxy.address) (from \(proxy.variable)) refused to connect to \(target.authority): \(refusal.status) \(Visible.text(refusal.reason)).\(advice)",
         isRetryable: [502, 503, 504].contains(refusal.status))
-    }
-    if let connect = error as? Connect {
-      let reason = Self.connectReason(connect.error)
+    case let connect as Connect:
+      let reason: (text: String, timedOut: Bool, unresolved: Bool)
+      switch connect.failure {
+      case .deadline: return timedOut
+      case .cancelled: return interrupted
+      case .unresolved(let host): reason = ("the name \(host) does not resolve", false, true)
+      case .connectTimeout: reason = ("connect timed out", true, false)
+      case .errno(let code): reason = Self.connectReason(code)
+      }
       if let proxy {
         return TransportError(
           url: url, kind: reason.timedOut ? .timedOut : .unreachable,
@@ -295,29 +381,21 @@ final class Exchange: @unchecked Sendable {
       return TransportError(
         url: url, kind: reason.timedOut ? .timedOut : .unreachable,
         description: "Cannot reach \(url): \(reason.text).\(hint)")
+    case let handshake as Connection.HandshakeFailure:
+      switch handshake {
+      case .deadline: return timedOut
+      case .cancelled: return interrupted
+      case .refused, .certificate:
+        return TransportError(
+          url: url, kind: .tls, description: tlsFailure(handshake), isRetryable: false)
+      }
+    default:
+      return closed
     }
-    if tls != nil, let failure = tlsFailure(error) {
-      return TransportError(url: url, kind: .tls, description: failure, isRetryable: false)
-    }
-    if let decode = error as? HTTPParserError {
-      return TransportError(
-        url: url, kind: .unreachable,
-        description: "\(url)\(viaProxy) sent something that is not HTTP (\(decode)).",
-        isRetryable: false)
-    }
-    if error is TooLarge {
-      return TransportError(
-        url: url, kind: .unreachable,
-        description: "\(url) sent an answer larger than \(NetworkTransport.maxBody) bytes.",
-        isRetryable: false)
-    }
-    return TransportError(
-      url: url, kind: .unreachable,
-      description: "\(url)\(viaProxy) closed the connection before answering.")
   }
 
-  /// A TLS failure in words, or nil when `error` is not one.
-  private func tlsFailure(_ error: any Error) -> String? {
+  /// A failed handshake in words: which certificate check failed and what to do.
+  private func tlsFailure(_ failure: Connection.HandshakeFailure) -> String {
     let host = target.host
     let trust =
       caBundle.map { "the CA bundle \($0)" } ?? "the system's trust store"
@@ -325,33 +403,20 @@ final class Exchange: @unchecked Sendable {
       proxy == nil
       ? "If a firewall inspects TLS, set AWS_CA_BUNDLE to its CA certificate."
       : "If the proxy inspects TLS, set AWS_CA_BUNDLE to its CA certificate."
-    if let extra = error as? NIOSSLExtraError, extra == .failedToValidateHostname {
+    guard case .certificate(let refusal) = failure else { return handshakeRefused(host) }
+    switch refusal.error {
+    case X509_V_ERR_CERT_HAS_EXPIRED:
+      return
+        "The certificate of \(host) expired on \(Self.day(refusal.not_after)). Check this machine's clock; if it is right, the endpoint's certificate must be renewed."
+    case X509_V_ERR_CERT_NOT_YET_VALID:
+      return
+        "The certificate of \(host) is not valid until \(Self.day(refusal.not_before)). Check this machine's clock."
+    case X509_V_ERR_HOSTNAME_MISMATCH, X509_V_ERR_IP_ADDRESS_MISMATCH:
       return
         "The certificate presented by \(host) does not match that name: it was issued for another host. Check the endpoint URL. \(interception)"
-    }
-    guard let ssl = error as? NIOSSLError else {
-      if case .some = error as? BoringSSLError { return handshakeRefused(host) }
-      return nil
-    }
-    switch ssl {
-    case .handshakeFailed:
-      switch refusal.reason {
-      case .expired(let date):
-        return
-          "The certificate of \(host) expired on \(Self.day(date)). Check this machine's clock; if it is right, the endpoint's certificate must be renewed."
-      case .notYetValid(let date):
-        return
-          "The certificate of \(host) is not valid until \(Self.day(date)). Check this machine's clock."
-      case .untrusted:
-        return
-          "The certificate of \(host) is not trusted: no certificate authority in \(trust) issued it. \(interception)"
-      case nil:
-        return handshakeRefused(host)
-      }
-    case .uncleanShutdown:
-      return nil
     default:
-      return handshakeRefused(host)
+      return
+        "The certificate of \(host) is not trusted: no certificate authority in \(trust) issued it. \(interception)"
     }
   }
 
@@ -361,193 +426,24 @@ final class Exchange: @unchecked Sendable {
       "The TLS handshake with \(host)\(via) failed: the server refused it or does not speak TLS on port \(target.port)."
   }
 
-  static func day(_ seconds: Int) -> String {
-    let stamp = RFC3339.format(Int64(seconds))
+  static func day(_ seconds: Int64) -> String {
+    let stamp = RFC3339.format(seconds)
     return stamp.prefix(10) + " " + stamp.dropFirst(11).prefix(5) + " UTC"
   }
 
   /// Why a connection could not be made, in a few words.
-  static func connectReason(_ error: any Error) -> (text: String, timedOut: Bool, unresolved: Bool)
-  {
-    if let failure = error as? NIOConnectionError {
-      if failure.dnsAError != nil || failure.dnsAAAAError != nil,
-        failure.connectionErrors.isEmpty
-      {
-        return ("the name \(failure.host) does not resolve", false, true)
-      }
-      if let first = failure.connectionErrors.first {
-        return connectReason(first.error)
-      }
-      return ("the name \(failure.host) does not resolve", false, true)
+  static func connectReason(_ code: Int32) -> (text: String, timedOut: Bool, unresolved: Bool) {
+    switch code {
+    case ECONNREFUSED: return ("connection refused", false, false)
+    case ENETUNREACH, EHOSTUNREACH: return ("no route to the host", false, false)
+    case ETIMEDOUT: return ("connect timed out", true, false)
+    default: return (String(cString: strerror(code)).lowercased(), false, false)
     }
-    if let channelError = error as? ChannelError, case .connectTimeout = channelError {
-      return ("connect timed out", true, false)
-    }
-    if let io = error as? IOError {
-      switch io.errnoCode {
-      case ECONNREFUSED: return ("connection refused", false, false)
-      case ENETUNREACH, EHOSTUNREACH: return ("no route to the host", false, false)
-      case ETIMEDOUT: return ("connect timed out", true, false)
-      default: return (String(cString: strerror(io.errnoCode)).lowercased(), false, false)
-      }
-    }
-    if error is SocketAddressError { return ("the host name does not resolve", false, true) }
-    return ("the connection failed", false, false)
   }
 
-  struct Deadline: Error {}
-  struct TooLarge: Error {}
-  struct Connect: Error { var error: any Error }
+  struct Connect: Error { var failure: Connection.ConnectFailure }
   struct ProxyRefusal: Error {
     var status: Int
     var reason: String
   }
-}
-
-/// Why BoringSSL refused a certificate, as the observer saw it.
-final class CertificateRefusal: @unchecked Sendable {
-  // @unchecked: written and read on the exchange's event loop only (the handshake runs there).
-  enum Reason: Equatable {
-    case expired(Int)
-    case notYetValid(Int)
-    case untrusted
-  }
-  var reason: Reason?
-}
-
-/// NIOSSL's per-certificate verification callback lets BoringSSL decide and only reports its
-/// verdict; awsmfa uses it to learn *why* a certificate was refused. NIOSSL deprecates it in
-/// favour of a callback that replaces BoringSSL's verification, which is not wanted here, so the
-/// call sits behind a deprecated witness (the protocol keeps the warning out of a clean build).
-protocol TLSHandlerFactory {
-  func handler(context: NIOSSLContext, serverHostname: String?, refusal: CertificateRefusal)
-    throws -> NIOSSLClientHandler
-}
-
-struct TLSObserver: TLSHandlerFactory {
-  static func handler(
-    context: NIOSSLContext, serverHostname: String?, refusal: CertificateRefusal
-  ) throws -> NIOSSLClientHandler {
-    let factory: any TLSHandlerFactory = TLSObserver()
-    return try factory.handler(
-      context: context, serverHostname: serverHostname, refusal: refusal)
-  }
-
-  @available(*, deprecated, message: "Wraps NIOSSL's observing verification callback.")
-  func handler(context: NIOSSLContext, serverHostname: String?, refusal: CertificateRefusal)
-    throws -> NIOSSLClientHandler
-  {
-    try NIOSSLClientHandler(context: context, serverHostname: serverHostname) {
-      verdict, certificate in
-      if verdict == .failed, refusal.reason == nil {
-        let now = time(nil)
-        if certificate.notValidAfter < now {
-          refusal.reason = .expired(Int(certificate.notValidAfter))
-        } else if certificate.notValidBefore > now {
-          refusal.reason = .notYetValid(Int(certificate.notValidBefore))
-        } else {
-          refusal.reason = .untrusted
-        }
-      }
-      return verdict
-    }
-  }
-}
-
-/// Reads the proxy's answer to CONNECT (a status line and headers) and reports its status.
-final class TunnelHandler: ChannelInboundHandler, RemovableChannelHandler {
-  typealias InboundIn = ByteBuffer
-  static let name = "awsmfa-tunnel"
-  private var received: [UInt8] = []
-  private var done = false
-  private let answered: (Int, String) -> Void
-
-  init(answered: @escaping (Int, String) -> Void) {
-    self.answered = answered
-  }
-
-  func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-    guard !done else { return }
-    var buffer = unwrapInboundIn(data)
-    received += buffer.readBytes(length: buffer.readableBytes) ?? []
-    guard received.count <= 16384 else {
-      done = true
-      answered(502, "an over-long answer to CONNECT")
-      return
-    }
-    guard let end = Self.endOfHead(received) else { return }
-    done = true
-    let head = String(decoding: received[..<end], as: UTF8.self)
-    let statusLine = head.split(separator: "\r\n").first ?? ""
-    let parts = statusLine.split(separator: " ", maxSplits: 2)
-    let status = parts.count >= 2 ? Int(parts[1]) ?? 502 : 502
-    let reason = parts.count == 3 ? String(parts[2].prefix(80)) : ""
-    answered(status, reason)
-  }
-
-  func channelInactive(context: ChannelHandlerContext) {
-    if !done {
-      done = true
-      answered(502, "the proxy closed the connection")
-    }
-    context.fireChannelInactive()
-  }
-
-  static func endOfHead(_ bytes: [UInt8]) -> Int? {
-    guard bytes.count >= 4 else { return nil }
-    for index in 0...(bytes.count - 4)
-    where bytes[index] == 13 && bytes[index + 1] == 10 && bytes[index + 2] == 13
-      && bytes[index + 3] == 10
-    {
-      return index + 4
-    }
-    return nil
-  }
-}
-
-/// Collects one response: head, body up to a limit, end.
-final class ResponseCollector: ChannelInboundHandler {
-  typealias InboundIn = HTTPClientResponsePart
-  private let limit: Int
-  private let finish: (Result<HTTPAnswer, any Error>) -> Void
-  private var head: HTTPResponseHead?
-  private var body: [UInt8] = []
-
-  init(limit: Int, finish: @escaping (Result<HTTPAnswer, any Error>) -> Void) {
-    self.limit = limit
-    self.finish = finish
-  }
-
-  func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-    switch unwrapInboundIn(data) {
-    case .head(let received):
-      head = received
-    case .body(var buffer):
-      guard body.count + buffer.readableBytes <= limit else {
-        finish(.failure(Exchange.TooLarge()))
-        return
-      }
-      body += buffer.readBytes(length: buffer.readableBytes) ?? []
-    case .end:
-      guard let head else { return }
-      finish(
-        .success(
-          HTTPAnswer(
-            status: Int(head.status.code), headers: head.headers.map { ($0.name, $0.value) },
-            body: body)))
-    }
-  }
-
-  func errorCaught(context: ChannelHandlerContext, error: any Error) {
-    finish(.failure(error))
-  }
-
-  func channelInactive(context: ChannelHandlerContext) {
-    finish(.failure(Exchange.Closed()))
-    context.fireChannelInactive()
-  }
-}
-
-extension Exchange {
-  struct Closed: Error {}
 }

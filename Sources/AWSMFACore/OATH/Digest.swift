@@ -1,4 +1,4 @@
-import CLibcrypto
+import COpenSSL
 
 /// The hashes awsmfa needs — SHA-256 and HMAC-SHA-256 for SigV4; SHA-1/256/512, their HMACs and
 /// PBKDF2-HMAC-SHA1 for YKOATH — from the system's libcrypto (OpenSSL), not a second BoringSSL

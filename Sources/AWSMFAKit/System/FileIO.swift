@@ -8,6 +8,11 @@ package struct SystemError: Error, Sendable, Equatable, CustomStringConvertible 
   package var message: String
   package var description: String { message }
 
+  package init(code: Int32, message: String) {
+    self.code = code
+    self.message = message
+  }
+
   /// The error for `errno` as it is now.
   package static func current() -> SystemError {
     SystemError(code: errno, message: String(cString: strerror(errno)))

@@ -43,3 +43,12 @@ extension SystemError {
     }
   }
 }
+
+/// Seconds on the monotonic clock, for deadlines.
+package enum Monotonic {
+  package static func now() -> Double {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+  }
+}

@@ -1,0 +1,310 @@
+import AWSMFAKit
+import COpenSSL
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// One TCP connection on a non-blocking socket, optionally wrapped in TLS by the system's
+/// OpenSSL, where every wait is a `poll` bounded by a deadline and woken by a cancellation
+/// descriptor: no call can outlive the request it serves.
+final class Connection: ByteSource {
+  enum Failure: Error {
+    /// The deadline passed while waiting.
+    case deadline
+    /// `Cancellation.cancel` was called.
+    case cancelled
+    /// The peer closed or reset the connection in the middle of something.
+    case closed
+  }
+
+  let fd: Int32
+  private var ssl: OpaquePointer?
+  /// When waits give up (monotonic seconds); the server moves it on for each request.
+  var deadline: Double
+  let cancellation: Cancellation?
+
+  init(fd: Int32, deadline: Double, cancellation: Cancellation?) {
+    self.fd = fd
+    self.deadline = deadline
+    self.cancellation = cancellation
+  }
+
+  deinit {
+    if let ssl { SSL_free(ssl) }
+    close(fd)
+  }
+
+  // MARK: connecting
+
+  /// Why no connection could be made.
+  enum ConnectFailure: Error {
+    case unresolved(host: String)
+    case errno(Int32)
+    case connectTimeout
+    case deadline
+    case cancelled
+  }
+
+  /// Connects to the first address of `host` that accepts within `connectTimeout` seconds each.
+  static func open(
+    host: String, port: Int, connectTimeout: Double, deadline: Double, cancellation: Cancellation?
+  ) throws(ConnectFailure) -> Connection {
+    var hints = addrinfo()
+    hints.ai_family = AF_UNSPEC
+    hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+    hints.ai_flags = AI_NUMERICSERV
+    var found: UnsafeMutablePointer<addrinfo>?
+    let status = getaddrinfo(host, String(port), &hints, &found)
+    guard status == 0, let first = found else {
+      throw .unresolved(host: host)
+    }
+    defer { freeaddrinfo(first) }
+    var firstFailure: ConnectFailure?
+    var next: UnsafeMutablePointer<addrinfo>? = first
+    while let address = next {
+      next = address.pointee.ai_next
+      do {
+        return try attempt(
+          address.pointee, connectTimeout: connectTimeout, deadline: deadline,
+          cancellation: cancellation)
+      } catch {
+        if case .deadline = error { throw error }
+        if case .cancelled = error { throw error }
+        if firstFailure == nil { firstFailure = error }
+      }
+    }
+    throw firstFailure ?? .unresolved(host: host)
+  }
+
+  private static func attempt(
+    _ address: addrinfo, connectTimeout: Double, deadline: Double, cancellation: Cancellation?
+  ) throws(ConnectFailure) -> Connection {
+    let fd = socket(
+      address.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
+        | Int32(SOCK_CLOEXEC.rawValue), 0)
+    guard fd >= 0 else { throw .errno(errno) }
+    let connection = Connection(fd: fd, deadline: deadline, cancellation: cancellation)
+    var one: Int32 = 1
+    setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+    if connect(fd, address.ai_addr, address.ai_addrlen) == 0 { return connection }
+    guard errno == EINPROGRESS || errno == EINTR else { throw .errno(errno) }
+    let limit = min(deadline, Monotonic.now() + connectTimeout)
+    do {
+      try connection.wait(for: Int16(POLLOUT), until: limit)
+    } catch {
+      switch error {
+      case .cancelled: throw .cancelled
+      case .deadline: throw limit < deadline ? .connectTimeout : .deadline
+      case .closed: break
+      }
+    }
+    var failure: Int32 = 0
+    var length = socklen_t(MemoryLayout<Int32>.size)
+    getsockopt(fd, SOL_SOCKET, SO_ERROR, &failure, &length)
+    guard failure == 0 else { throw .errno(failure) }
+    return connection
+  }
+
+  // MARK: TLS
+
+  /// Why the TLS handshake failed.
+  enum HandshakeFailure: Error {
+    /// OpenSSL refused the certificate: the X509_V_ERR code and the certificate's dates.
+    case certificate(awsmfa_tls_refusal)
+    /// The server refused the handshake, closed, or does not speak TLS.
+    case refused
+    case deadline
+    case cancelled
+  }
+
+  /// Runs the TLS handshake against `host` (its name is sent and checked, or its address is
+  /// checked); from now on reads and writes are encrypted.
+  func startTLS(context: OpaquePointer, host: String, isAddress: Bool) throws(HandshakeFailure) {
+    guard let ssl = SSL_new(context) else { throw .refused }
+    self.ssl = ssl
+    let refusal = UnsafeMutablePointer<awsmfa_tls_refusal>.allocate(capacity: 1)
+    refusal.initialize(to: awsmfa_tls_refusal())
+    defer {
+      SSL_set_ex_data(ssl, 0, nil)
+      refusal.deallocate()
+    }
+    SSL_set_ex_data(ssl, 0, refusal)
+    SSL_set_fd(ssl, fd)
+    if isAddress {
+      X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host)
+    } else {
+      awsmfa_tls_set_server_name(ssl, host)
+      SSL_set1_host(ssl, host)
+    }
+    while true {
+      ERR_clear_error()
+      let result = SSL_connect(ssl)
+      if result == 1 { return }
+      let reason = SSL_get_error(ssl, result)
+      do {
+        switch reason {
+        case SSL_ERROR_WANT_READ: try wait(for: Int16(POLLIN), until: deadline)
+        case SSL_ERROR_WANT_WRITE: try wait(for: Int16(POLLOUT), until: deadline)
+        default:
+          ERR_clear_error()
+          if refusal.pointee.error != 0 { throw HandshakeFailure.certificate(refusal.pointee) }
+          throw HandshakeFailure.refused
+        }
+      } catch let failure as HandshakeFailure {
+        throw failure
+      } catch let failure as Failure {
+        if case .cancelled = failure { throw .cancelled }
+        if case .deadline = failure { throw .deadline }
+        throw .refused
+      } catch {
+        throw .refused
+      }
+    }
+  }
+
+  // MARK: reading and writing
+
+  /// Sends all of `bytes`.
+  func write(_ bytes: [UInt8]) throws(Failure) {
+    var offset = 0
+    while offset < bytes.count {
+      let sent = bytes.withUnsafeBytes { buffer -> Int in
+        let start = buffer.baseAddress! + offset
+        let count = bytes.count - offset
+        if let ssl {
+          ERR_clear_error()
+          return Int(SSL_write(ssl, start, Int32(min(count, Int(Int32.max)))))
+        }
+        return send(fd, start, count, Int32(MSG_NOSIGNAL))
+      }
+      if sent > 0 {
+        offset += sent
+        continue
+      }
+      try waitAfterShortIO(result: sent, wanted: Int16(POLLOUT))
+    }
+  }
+
+  /// Up to `max` bytes; empty at a clean end of the stream.
+  func read(max: Int) throws(Failure) -> [UInt8] {
+    var buffer = [UInt8](repeating: 0, count: max)
+    while true {
+      let got = buffer.withUnsafeMutableBytes { raw -> Int in
+        if let ssl {
+          ERR_clear_error()
+          return Int(SSL_read(ssl, raw.baseAddress, Int32(max)))
+        }
+        return recv(fd, raw.baseAddress, max, 0)
+      }
+      if got > 0 { return Array(buffer[..<got]) }
+      if got == 0 && ssl == nil { return [] }
+      if let ssl, SSL_get_error(ssl, Int32(got)) == SSL_ERROR_ZERO_RETURN { return [] }
+      try waitAfterShortIO(result: got, wanted: Int16(POLLIN))
+    }
+  }
+
+  /// After a read or write that moved nothing: waits when the socket (or TLS) asks to, else
+  /// the connection is gone.
+  private func waitAfterShortIO(result: Int, wanted: Int16) throws(Failure) {
+    if let ssl {
+      switch SSL_get_error(ssl, Int32(result)) {
+      case SSL_ERROR_WANT_READ: try wait(for: Int16(POLLIN), until: deadline)
+      case SSL_ERROR_WANT_WRITE: try wait(for: Int16(POLLOUT), until: deadline)
+      default:
+        ERR_clear_error()
+        throw .closed
+      }
+      return
+    }
+    switch errno {
+    case EAGAIN, EWOULDBLOCK: try wait(for: wanted, until: deadline)
+    case EINTR: return
+    default: throw .closed
+    }
+  }
+
+  /// Waits until the socket is ready for `events`, the deadline passes or the request is
+  /// cancelled. A hang-up counts as ready (the next call reports it).
+  func wait(for events: Int16, until limit: Double) throws(Failure) {
+    while true {
+      let left = limit - Monotonic.now()
+      guard left > 0 else { throw .deadline }
+      var fds = [pollfd(fd: fd, events: events, revents: 0)]
+      if let cancellation { fds.append(pollfd(fd: cancellation.fd, events: Int16(POLLIN), revents: 0)) }
+      let ready = poll(&fds, nfds_t(fds.count), Int32(min(left * 1000 + 1, 60_000)))
+      if ready < 0 {
+        if errno == EINTR { continue }
+        throw .closed
+      }
+      if fds.count > 1, fds[1].revents != 0 { throw .cancelled }
+      if fds[0].revents != 0 { return }
+    }
+  }
+}
+
+/// Something bytes are read from: a connection, or a buffer in tests.
+protocol ByteSource {
+  /// Up to `max` bytes; empty at the end.
+  func read(max: Int) throws(Connection.Failure) -> [UInt8]
+}
+
+/// A way to stop a request from another thread: a pipe whose read end every wait also polls.
+final class Cancellation: Sendable {
+  /// The end to poll: readable once cancelled.
+  let fd: Int32
+  private let writeEnd: Int32
+
+  init?() {
+    var ends: [Int32] = [-1, -1]
+    guard pipe(&ends) == 0 else { return nil }
+    for end in ends {
+      _ = fcntl(end, F_SETFD, FD_CLOEXEC)
+      _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK)
+    }
+    fd = ends[0]
+    writeEnd = ends[1]
+  }
+
+  deinit {
+    close(fd)
+    close(writeEnd)
+  }
+
+  func cancel() {
+    var one: UInt8 = 1
+    _ = Glibc.write(writeEnd, &one, 1)
+  }
+}
+
+/// Runs a closure on a thread of its own (not Swift's cooperative pool, which must never block),
+/// with SIGPIPE blocked there: a peer that closes mid-write must not end the process.
+enum Detached {
+  private final class Work {
+    let body: () -> Void
+    init(_ body: @escaping () -> Void) { self.body = body }
+  }
+
+  /// Whether the thread started.
+  @discardableResult
+  static func run(_ body: @escaping @Sendable () -> Void) -> Bool {
+    let work = Unmanaged.passRetained(Work(body)).toOpaque()
+    var thread = pthread_t()
+    let started = pthread_create(
+      &thread, nil,
+      { raw in
+        var blocked = sigset_t()
+        sigemptyset(&blocked)
+        sigaddset(&blocked, SIGPIPE)
+        pthread_sigmask(SIG_BLOCK, &blocked, nil)
+        Unmanaged<Work>.fromOpaque(raw!).takeRetainedValue().body()
+        return nil
+      }, work)
+    guard started == 0 else {
+      Unmanaged<Work>.fromOpaque(work).release()
+      return false
+    }
+    pthread_detach(thread)
+    return true
+  }
+}

@@ -1,5 +1,5 @@
-internal import CPCSCLite
 import AWSMFAKit
+internal import CPCSCLite
 
 #if canImport(Glibc)
   import Glibc

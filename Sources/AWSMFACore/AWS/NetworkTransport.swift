@@ -52,8 +52,11 @@ package final class NetworkTransport: HTTPTransport {
       request: Request(method: method, headers: headers, body: body),
       connectTimeout: connectTimeout, cancellation: cancellation)
     let outcome = await withTaskCancellationHandler {
-      await withCheckedContinuation { (continuation: CheckedContinuation<Result<HTTPAnswer, TransportError>, Never>) in
-        let started = Detached.run { continuation.resume(returning: exchange.run(timeout: timeout)) }
+      await withCheckedContinuation {
+        (continuation: CheckedContinuation<Result<HTTPAnswer, TransportError>, Never>) in
+        let started = Detached.run {
+          continuation.resume(returning: exchange.run(timeout: timeout))
+        }
         if !started {
           continuation.resume(
             returning: .failure(
@@ -236,7 +239,8 @@ final class Exchange: Sendable {
       } while (100..<200).contains(status)
       let noBody = status == 204 || status == 304 || request.method == "HEAD"
       let body =
-        noBody ? [] : try reader.readBody(head.framing(isRequest: false), limit: NetworkTransport.maxBody)
+        noBody
+        ? [] : try reader.readBody(head.framing(isRequest: false), limit: NetworkTransport.maxBody)
       if proxy != nil, tls == nil, status == 407 {
         throw ProxyRefusal(status: 407, reason: "Proxy Authentication Required")
       }
@@ -282,7 +286,8 @@ final class Exchange: Sendable {
     let parts = statusLine.split(separator: " ", maxSplits: 2)
     let status = parts.count >= 2 ? Int(parts[1]) ?? 502 : 502
     guard (200..<300).contains(status) else {
-      throw ProxyRefusal(status: status, reason: parts.count == 3 ? String(parts[2].prefix(80)) : "")
+      throw ProxyRefusal(
+        status: status, reason: parts.count == 3 ? String(parts[2].prefix(80)) : "")
     }
   }
 

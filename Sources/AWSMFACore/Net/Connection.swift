@@ -81,7 +81,8 @@ final class Connection: ByteSource {
     _ address: addrinfo, connectTimeout: Double, deadline: Double, cancellation: Cancellation?
   ) throws(ConnectFailure) -> Connection {
     let fd = socket(
-      address.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
+      address.ai_family,
+      Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
         | Int32(SOCK_CLOEXEC.rawValue), 0)
     guard fd >= 0 else { throw .errno(errno) }
     let connection = Connection(fd: fd, deadline: deadline, cancellation: cancellation)
@@ -231,7 +232,9 @@ final class Connection: ByteSource {
       let left = limit - Monotonic.now()
       guard left > 0 else { throw .deadline }
       var fds = [pollfd(fd: fd, events: events, revents: 0)]
-      if let cancellation { fds.append(pollfd(fd: cancellation.fd, events: Int16(POLLIN), revents: 0)) }
+      if let cancellation {
+        fds.append(pollfd(fd: cancellation.fd, events: Int16(POLLIN), revents: 0))
+      }
       let ready = poll(&fds, nfds_t(fds.count), Int32(min(left * 1000 + 1, 60_000)))
       if ready < 0 {
         if errno == EINTR { continue }

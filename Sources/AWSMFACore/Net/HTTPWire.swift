@@ -138,6 +138,11 @@ final class HTTPReader {
           throw .malformed(error.reason)
         }
       }
+      if buffer.indices[max(0, scanned - 1)...].contains(where: {
+        buffer[$0] == 10 && ($0 == 0 || buffer[$0 - 1] != 13)
+      }) {
+        throw .malformed("a line not ended by CRLF")
+      }
       scanned = buffer.count
       guard buffer.count <= limit else { throw .malformed("a head longer than \(limit) bytes") }
       let more = try fill()

@@ -59,7 +59,8 @@ package final class CredentialServer: Sendable {
   private static func listen() throws(SystemError) -> Int32 {
     let listener = try Syscall.retrying {
       socket(
-        AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
+        AF_INET,
+        Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
           | Int32(SOCK_CLOEXEC.rawValue), 0)
     }
     var one: Int32 = 1
@@ -129,7 +130,7 @@ package final class CredentialServer: Sendable {
     var raw = address.sin_addr
     var buffer = [CChar](repeating: 0, count: Int(INET_ADDRSTRLEN))
     guard inet_ntop(AF_INET, &raw, &buffer, socklen_t(buffer.count)) != nil else { return "" }
-    return String(cString: buffer)
+    return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
   }
 
   private init(port: Int, token: String, path: String, stopping: Cancellation) {
@@ -229,7 +230,9 @@ final class RequestHandler: Sendable {
       let keepAlive =
         line.version == "HTTP/1.1" ? connectionHeader != "close" : connectionHeader == "keep-alive"
       if let refusal = check(line, head: head, peer: peer) {
-        log("refused a request for \(Visible.text(String(line.target.prefix(80)))): \(refusal.message)")
+        log(
+          "refused a request for \(Visible.text(String(line.target.prefix(80)))): \(refusal.message)"
+        )
         guard respond(connection, refusal.status, Self.error(refusal), keepAlive: keepAlive),
           keepAlive
         else { return }
@@ -255,7 +258,8 @@ final class RequestHandler: Sendable {
     else {
       throw HTTPHead.Malformed(reason: "a malformed request line")
     }
-    return RequestLine(method: String(parts[0]), target: String(parts[1]), version: String(parts[2]))
+    return RequestLine(
+      method: String(parts[0]), target: String(parts[1]), version: String(parts[2]))
   }
 
   /// The provider's answer, waited for on this (non-cooperative) thread.

@@ -123,7 +123,7 @@ package struct ProxyServer: Sendable, Equatable {
         variable: variable,
         reason: "its scheme \(Quote.human(String(text[..<colon]))) is not http")
     }
-    if text.contains(":/") {
+    if text.containsBytes(":/") {
       throw .proxy(variable: variable, reason: "it is not of the form http://host:port")
     }
     // The authority ends at the first /, ? or #; the last @ in it ends the credentials.

@@ -43,7 +43,7 @@ package enum ShellRenderer {
   /// Whether `value` can be quoted for `format` so that it reads back exactly and alone.
   static func isSafe(_ value: String, for format: OutputFormat) -> Bool {
     // python-dotenv expands `${NAME}` even inside single quotes.
-    if format == .dotenv, value.contains("${") { return false }
+    if format == .dotenv, value.containsBytes("${") { return false }
     for byte in value.utf8 {
       // A tab reads back as itself inside single quotes in every syntax; other controls do not
       // all, and a line break would let a value start a line of its own.

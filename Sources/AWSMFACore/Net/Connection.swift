@@ -171,7 +171,8 @@ final class Connection: ByteSource {
     var offset = 0
     while offset < bytes.count {
       let sent = bytes.withUnsafeBytes { buffer -> Int in
-        let start = buffer.baseAddress! + offset
+        guard let base = buffer.baseAddress else { return 0 }
+        let start = base + offset
         let count = bytes.count - offset
         if let ssl {
           ERR_clear_error()
@@ -300,7 +301,7 @@ enum Detached {
         sigemptyset(&blocked)
         sigaddset(&blocked, SIGPIPE)
         pthread_sigmask(SIG_BLOCK, &blocked, nil)
-        Unmanaged<Work>.fromOpaque(raw!).takeRetainedValue().body()
+        if let raw { Unmanaged<Work>.fromOpaque(raw).takeRetainedValue().body() }
         return nil
       }, work)
     guard started == 0 else {

@@ -1,10 +1,13 @@
 // The system's OpenSSL (Debian libssl-dev): digests, HMAC and PBKDF2 for SigV4 and YKOATH
 // (libcrypto), and TLS for the HTTP client (libssl). The few macros Swift cannot call are
 // wrapped below, with the verification observer that records why a certificate was refused.
+//
+// The block-level hash functions (SHA256_Init…) are deprecated in OpenSSL 3 in favour of EVP,
+// but they stay, and unlike EVP they need no provider loaded (see Digest.swift).
+#define OPENSSL_SUPPRESS_DEPRECATED 1
 #include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/pem.h>
+#include <openssl/sha.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>

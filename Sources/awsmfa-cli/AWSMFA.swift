@@ -24,6 +24,17 @@ struct AWSMFA: AsyncParsableCommand {
 
   /// Parses, runs, and sends every failure through `Failure.finish`, the one exit path.
   static func main() async {
+    // The call the front binary hands over on a cache miss, run without building the
+    // ArgumentParser tree: its reflection over every command costs a cold `env` about 2 MB of
+    // memory and a few milliseconds. A test holds EnvCall to the tree's reading.
+    if let call = EnvCall(Array(CommandLine.arguments.dropFirst())) {
+      do {
+        try await Env.produce(profile: call.profile, format: call.format, hook: call.hook)
+      } catch {
+        Failure.finish(error)
+      }
+      return
+    }
     do {
       var command = try parseAsRoot()
       if var command = command as? any AsyncParsableCommand {

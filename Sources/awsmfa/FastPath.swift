@@ -3,49 +3,9 @@ import AWSMFAKit
 /// The cached `env` path, served by the front binary without networking, crypto or argument
 /// parsing libraries: recognise the simple call shapes, find a fresh session in the store, render.
 package enum FastPath {
-  /// The parts of an `env` call the fast path understands.
-  package struct Request: Equatable, Sendable {
-    package var profile: String
-    package var format: OutputFormat?
-
-    package init(profile: String, format: OutputFormat? = nil) {
-      self.profile = profile
-      self.format = format
-    }
-  }
-
-  /// Recognises `env PROFILE [--format F] [--hook]` (any order, `--format=F` too,
-  /// `-- PROFILE`); nil for anything else, which the full CLI then parses and reports.
-  package static func recognise(_ arguments: [String]) -> Request? {
-    guard arguments.first == "env" else { return nil }
-    var profile: String?
-    var format: OutputFormat?
-    var rest = arguments.dropFirst()[...]
-    while let word = rest.popFirst() {
-      if word == "--" {
-        // Everything after `--` is positional: a profile may be named `-e`.
-        guard profile == nil, rest.count == 1, let last = rest.popFirst() else { return nil }
-        profile = last
-      } else if word == "--format" || word == "-f" {
-        guard let value = rest.popFirst(), let parsed = OutputFormat(rawValue: value), format == nil
-        else { return nil }
-        format = parsed
-      } else if word.hasPrefix("--format=") {
-        guard let parsed = OutputFormat(rawValue: String(word.dropFirst(9))), format == nil else {
-          return nil
-        }
-        format = parsed
-      } else if word == "--hook" {
-        // The prompt hook's call: only its failure line differs, and a cache hit cannot fail.
-        continue
-      } else if word.hasPrefix("-") || profile != nil {
-        return nil
-      } else {
-        profile = word
-      }
-    }
-    guard let profile else { return nil }
-    return Request(profile: profile, format: format)
+  /// The simple `env` call shapes (see `EnvCall`); nil for anything else.
+  package static func recognise(_ arguments: [String]) -> EnvCall? {
+    EnvCall(arguments)
   }
 
   /// The text `env` prints when `arguments` is a simple `env` call whose credentials are cached

@@ -17,7 +17,7 @@ import Testing
     #expect(FastPath.recognise(["env", "prod", "--refresh"]) == nil)
     #expect(
       FastPath.recognise(["env", "--hook", "--format", "bash", "--", "p"])
-        == .init(profile: "p", format: .bash))
+        == .init(profile: "p", format: .bash, hook: true))
     #expect(FastPath.recognise(["env", "prod", "--format", "tcsh"]) == nil)
     #expect(FastPath.recognise(["env"]) == nil)
     #expect(FastPath.recognise(["list"]) == nil)
@@ -41,5 +41,6 @@ import Testing
     let env = try #require(parsed as? Env)
     #expect(env.profile == request.profile)
     #expect(env.format == request.format)
+    #expect(env.hook == request.hook)
   }
 }

@@ -1,44 +1,60 @@
 import COpenSSL
 
 /// The hashes awsmfa needs — SHA-256 and HMAC-SHA-256 for SigV4; SHA-1/256/512, their HMACs and
-/// PBKDF2-HMAC-SHA1 for YKOATH — from the system's libcrypto (OpenSSL), not a second BoringSSL
-/// compiled into the binary.
+/// PBKDF2-HMAC-SHA1 for YKOATH. The hash functions are the system libcrypto's own block
+/// functions (`SHA256_Init`…), which OpenSSL 3 runs directly: its EVP interface would first load
+/// and register every algorithm of the default provider, which costs a cold `env` over 2 MB of
+/// memory for three hashes. HMAC (RFC 2104) and PBKDF2 (RFC 8018) are the few lines on top.
 package enum Digest {
   package enum Algorithm: Sendable {
     case sha1, sha256, sha512
 
-    var evp: OpaquePointer? {
-      switch self {
-      case .sha1: return EVP_sha1()
-      case .sha256: return EVP_sha256()
-      case .sha512: return EVP_sha512()
-      }
-    }
+    /// The hash function's input block size, in bytes (HMAC pads its key to it).
+    var blockSize: Int { self == .sha512 ? 128 : 64 }
   }
 
   /// The digest of `data`.
   package static func hash(_ algorithm: Algorithm, _ data: [UInt8]) -> [UInt8] {
-    var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
-    var length: UInt32 = 0
-    let done = EVP_Digest(data, data.count, &out, &length, algorithm.evp, nil)
-    precondition(done == 1, "libcrypto refused a digest")
-    return Array(out[0..<Int(length)])
+    hash(algorithm, parts: [data])
+  }
+
+  /// The digest of the concatenation of `parts`.
+  static func hash(_ algorithm: Algorithm, parts: [[UInt8]]) -> [UInt8] {
+    switch algorithm {
+    case .sha1:
+      var context = SHA_CTX()
+      SHA1_Init(&context)
+      for part in parts { SHA1_Update(&context, part, part.count) }
+      var out = [UInt8](repeating: 0, count: Int(SHA_DIGEST_LENGTH))
+      SHA1_Final(&out, &context)
+      return out
+    case .sha256:
+      var context = SHA256_CTX()
+      SHA256_Init(&context)
+      for part in parts { SHA256_Update(&context, part, part.count) }
+      var out = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
+      SHA256_Final(&out, &context)
+      return out
+    case .sha512:
+      var context = SHA512_CTX()
+      SHA512_Init(&context)
+      for part in parts { SHA512_Update(&context, part, part.count) }
+      var out = [UInt8](repeating: 0, count: Int(SHA512_DIGEST_LENGTH))
+      SHA512_Final(&out, &context)
+      return out
+    }
   }
 
   /// SHA-256 of `data`.
   package static func sha256(_ data: [UInt8]) -> [UInt8] { hash(.sha256, data) }
 
-  /// HMAC of `message` under `key`.
+  /// HMAC of `message` under `key` (RFC 2104).
   package static func hmac(_ algorithm: Algorithm, key: [UInt8], message: [UInt8]) -> [UInt8] {
-    var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
-    var length: UInt32 = 0
-    let done = key.withUnsafeBytes { keyBytes in
-      HMAC(
-        algorithm.evp, keyBytes.baseAddress, Int32(key.count), message, message.count, &out, &length
-      )
-    }
-    precondition(done != nil, "libcrypto refused an HMAC")
-    return Array(out[0..<Int(length)])
+    let block = algorithm.blockSize
+    var padded = key.count > block ? hash(algorithm, key) : key
+    padded += [UInt8](repeating: 0, count: block - padded.count)
+    let inner = hash(algorithm, parts: [padded.map { $0 ^ 0x36 }, message])
+    return hash(algorithm, parts: [padded.map { $0 ^ 0x5c }, inner])
   }
 
   /// Whether two MACs or tokens are equal, in time that depends on their lengths only (never
@@ -48,19 +64,23 @@ package enum Digest {
     return zip(left, right).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
   }
 
-  /// PBKDF2 with HMAC-SHA1 (the YKOATH password key).
+  /// PBKDF2 with HMAC-SHA1 (RFC 8018; the YKOATH password key).
   package static func pbkdf2SHA1(password: [UInt8], salt: [UInt8], rounds: Int, length: Int)
     -> [UInt8]
   {
-    var out = [UInt8](repeating: 0, count: length)
-    let done = password.withUnsafeBufferPointer { passwordBytes in
-      passwordBytes.withMemoryRebound(to: CChar.self) { text in
-        PKCS5_PBKDF2_HMAC_SHA1(
-          text.baseAddress, Int32(password.count), salt, Int32(salt.count), Int32(rounds),
-          Int32(length), &out)
+    var out: [UInt8] = []
+    var index: UInt32 = 1
+    while out.count < length {
+      let counter = [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: index >> $0) }
+      var block = hmac(.sha1, key: password, message: salt + counter)
+      var chained = block
+      for _ in 1..<max(rounds, 1) {
+        chained = hmac(.sha1, key: password, message: chained)
+        for position in block.indices { block[position] ^= chained[position] }
       }
+      out += block
+      index += 1
     }
-    precondition(done == 1, "libcrypto refused PBKDF2")
-    return out
+    return Array(out.prefix(length))
   }
 }

@@ -61,19 +61,30 @@ struct Env: AsyncParsableCommand {
   }
 
   func run() async throws {
+    try await Self.produce(
+      profile: profile, format: format, duration: duration, refresh: refresh,
+      newSession: newSession, code: code, verbose: verbose, debug: debug, hook: hook)
+  }
+
+  /// `env` itself, for a parsed command line or for a simple call read by `EnvCall`.
+  static func produce(
+    profile: String, format: OutputFormat?, duration: Int? = nil, refresh: Bool = false,
+    newSession: Bool = false, code: String? = nil, verbose: Bool = false, debug: Bool = false,
+    hook: Bool
+  ) async throws {
     disableCoreDumps()
     let environment = Environment.current()
     let output: String
     do {
-      let profile = try SharedConfig.load(environment: environment).resolve(profile)
+      let resolved = try SharedConfig.load(environment: environment).resolve(profile)
       let context = try RunContext(
-        profile: profile, environment: environment, verbose: verbose, code: code, debug: debug,
+        profile: resolved, environment: environment, verbose: verbose, code: code, debug: debug,
         defaultTimeout: hook ? 5 : 20, mayPrompt: !hook)
       let credentials = try await context.service.credentials(
-        for: profile, options: .init(refresh: refresh, duration: duration, newSession: newSession))
+        for: resolved, options: .init(refresh: refresh, duration: duration, newSession: newSession))
       let exports = Exports(
-        credentials: credentials, profile: profile.name, region: profile.region,
-        refreshWindow: profile.refreshWindow, environment: environment)
+        credentials: credentials, profile: resolved.name, region: resolved.region,
+        refreshWindow: resolved.refreshWindow, environment: environment)
       output = try ShellRenderer.render(
         exports, format: format ?? .default(environment: environment))
     } catch {

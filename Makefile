@@ -5,7 +5,7 @@ RELEASE_FLAGS = -c release --static-swift-stdlib
 
 BIN = .build/release
 
-.PHONY: all build install test unit integration deps test-deps bench lint clean generate man deb
+.PHONY: all build install test unit integration deps test-deps bench lint clean generate man deb link-order
 
 all: build
 
@@ -37,6 +37,11 @@ man: build
 # dist/awsmfa_VERSION_ARCH.deb from the release build (see scripts/build-deb.sh).
 deb: build
 	scripts/build-deb.sh $(BIN)
+
+# packaging/awsmfa-cli.order: the cold `env` path's functions, laid out first by the linker
+# (needs valgrind; regenerate after changes to that path, then rebuild).
+link-order: test-deps build
+	python3 scripts/link-order.py $(BIN)/awsmfa-cli
 
 # Debug builds for tests (a release build takes 10+ minutes on two cores).
 test: test-deps lint

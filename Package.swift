@@ -16,6 +16,19 @@ let leanLink: [LinkerSetting] = [
     .when(configuration: .release))
 ]
 
+// The CLI's functions that a cold `env` runs come first in its .text (scripts/link-order.py
+// writes the list), so the kernel maps a few hundred pages of code for it instead of most of
+// the binary.
+let cliLink =
+  leanLink + [
+    .unsafeFlags(
+      [
+        "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/packaging/awsmfa-cli.order",
+        "-Xlinker", "--no-warn-symbol-ordering",
+      ],
+      .when(configuration: .release))
+  ]
+
 // Two executables: `awsmfa` is the small front binary that serves a cached `env` from the kernel
 // keyring without linking networking, crypto or argument parsing (start-up time is the product);
 // everything else is `awsmfa-cli`, which the front binary execs.
@@ -69,7 +82,7 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Sources/awsmfa-cli",
-      linkerSettings: leanLink
+      linkerSettings: cliLink
     ),
     // One test target per module under test.
     .testTarget(name: "AWSMFAKitTests", dependencies: ["AWSMFAKit", "AWSMFACore"]),

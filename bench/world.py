@@ -12,11 +12,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "e2e" / "peers"))
 from stsgate.world import World  # noqa: E402
+from tlsnet.front import TLSFront  # noqa: E402
+from tlsnet.pki import make_localhost_pki  # noqa: E402
 
 world = World.start()
-pcscd = key = None
+pcscd = key = front = None
 try:
+    # The same gate behind TLS (a localhost certificate from a CA of its own), for the cold
+    # env a real user makes: over https.
+    tls_ca, tls_cert, tls_key = make_localhost_pki(tempfile.mkdtemp(prefix="bench-pki-"))
+    front = TLSFront(tls_cert, tls_key, world.gate_url).start()
     values = {
+        "TLS_URL": f"https://localhost:{front.port}", "TLS_CA": tls_ca,
         "GATE_URL": world.gate_url, "REGION": world.region, "AKID": world.access_key_id,
         "SECRET": world.secret_access_key, "SERIAL": world.mfa_serial, "ROLE": world.role_arn,
         "SEED": world.seed_base32, "ACCOUNT": world.account_id,
@@ -43,6 +50,8 @@ try:
     with open(sys.argv[1]) as fifo:
         fifo.read()
 finally:
+    if front is not None:
+        front.stop()
     if key is not None:
         key.stop()
     if pcscd is not None:

@@ -10,7 +10,6 @@ It runs the binary under callgrind twice, over plain HTTP and over TLS, against 
 (the hostile STS in its well-behaved mode, behind a TLS front for the second run). A stale
 order file is harmless (unknown names are skipped): it only costs memory, which bench/run shows.
 """
-import datetime
 import os
 import re
 import subprocess
@@ -68,23 +67,17 @@ def main() -> None:
     (aws / "credentials").write_text(
         "[base]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n"
         "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n")
-    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
-    ca, ca_key = pki._root("awsmfa link-order CA", now)
-    leaf, key = pki._leaf("localhost", ca, ca_key, now - datetime.timedelta(days=1),
-                          now + datetime.timedelta(days=1))
-    (work / "ca.pem").write_bytes(pki._pem(ca))
-    (work / "leaf.pem").write_bytes(pki._pem(leaf))
-    pki._write_key(work / "key.pem", key)
+    ca, cert, key = pki.make_localhost_pki(str(work / "pki"))
 
     sts = HostileSTS.start()
     sts.set_mode("ok")
-    front = TLSFront(str(work / "leaf.pem"), str(work / "key.pem"), sts.url).start()
+    front = TLSFront(cert, key, sts.url).start()
     base = dict(os.environ, HOME=str(work), AWSMFA_KEYRING=KEYRING)
     try:
         order: list[str] = []
         for profile, env in [
             ("tls", dict(base, AWS_ENDPOINT_URL_STS=f"https://localhost:{front.port}",
-                         AWS_CA_BUNDLE=str(work / "ca.pem"))),
+                         AWS_CA_BUNDLE=ca)),
             ("http", dict(base, AWS_ENDPOINT_URL_STS=sts.url)),
         ]:
             for name in called_functions(profile, binary, env):

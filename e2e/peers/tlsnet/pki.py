@@ -147,3 +147,18 @@ def make_pki(directory: str) -> PKI:
         _write_key(kpath, key)
         pki.leaves[kind] = Leaf(kind=kind, host=host, cert=str(cpath), key=str(kpath))
     return pki
+
+
+def make_localhost_pki(directory: str) -> tuple[str, str, str]:
+    """A root CA and a leaf for `localhost` (valid a day either side of now), for peers reached
+    without a proxy or hosts file (benchmarks, scripts/link-order.py): (ca, cert, key) paths."""
+    d = Path(directory)
+    d.mkdir(parents=True, exist_ok=True)
+    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    day = datetime.timedelta(days=1)
+    ca_cert, ca_key = _root("awsmfa localhost root CA", now)
+    cert, key = _leaf("localhost", ca_cert, ca_key, now - day, now + day)
+    (d / "localhost-ca.pem").write_bytes(_pem(ca_cert))
+    (d / "localhost.crt.pem").write_bytes(_pem(cert))
+    _write_key(d / "localhost.key.pem", key)
+    return str(d / "localhost-ca.pem"), str(d / "localhost.crt.pem"), str(d / "localhost.key.pem")

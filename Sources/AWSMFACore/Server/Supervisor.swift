@@ -1,5 +1,4 @@
 import AWSMFAKit
-import Dispatch
 
 #if canImport(Glibc)
   import Glibc
@@ -10,7 +9,7 @@ import Dispatch
 ///
 /// The command stays in awsmfa's process group, so the terminal's Ctrl-C and Ctrl-\ reach it
 /// directly; awsmfa ignores them meanwhile and ends when the command does. SIGTERM and SIGHUP
-/// sent to awsmfa are passed on. The command starts with no signal blocked, every signal at its
+/// sent to awsmfa are passed on, through the same pipe-writing handler as `SignalWait`. The command starts with no signal blocked, every signal at its
 /// default, the user's core-dump limit and only descriptors 0, 1 and 2.
 package enum Supervisor {
   package struct SpawnError: Error, CustomStringConvertible {
@@ -34,34 +33,36 @@ package enum Supervisor {
       envp.forEach { free($0) }
       argv.forEach { free($0) }
     }
-    // The terminal's signals are the command's to act on while it runs.
+    // The terminal's signals are the command's to act on while it runs; SIGTERM and SIGHUP are
+    // caught from now on (no window in which one is lost) and passed on once it started.
     signal(SIGINT, SIG_IGN)
     signal(SIGQUIT, SIG_IGN)
+    let forwarded = SignalWait([SIGTERM, SIGHUP])
     var pid: pid_t = 0
     closeDescriptorsOnExec()
     restoreCoreDumps()
     let spawned = posix_spawnp(&pid, arguments[0], nil, &attributes, argv, envp)
     disableCoreDumps()
     guard spawned == 0 else {
-      signal(SIGINT, SIG_DFL)
-      signal(SIGQUIT, SIG_DFL)
+      for number in [SIGINT, SIGQUIT, SIGTERM, SIGHUP] { signal(number, SIG_DFL) }
       throw SpawnError(
         description:
           "cannot run \(Quote.human(arguments[0])): \(String(cString: strerror(spawned)))",
         status: spawned == ENOENT ? 127 : 126)
     }
     let child = pid
-    let forwarders = [SIGTERM, SIGHUP].map { number in
-      signal(number, SIG_IGN)
-      let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-      source.setEventHandler { kill(child, number) }
-      source.resume()
-      return source
+    // Passed on from a thread of its own until the command ends (a 0 from `release`).
+    Detached.run {
+      while true {
+        let number = forwarded.next()
+        if number == 0 { break }
+        kill(child, number)
+      }
     }
-    defer { forwarders.forEach { $0.cancel() } }
+    defer { forwarded.release() }
     return await withCheckedContinuation { continuation in
-      // waitpid blocks: on a Dispatch thread, not one of the concurrency pool's few.
-      DispatchQueue.global().async {
+      // waitpid blocks: on a thread of its own, not one of the concurrency pool's few.
+      if !Detached.run({ continuation.resume(returning: Syscall.waitExitStatus(child)) }) {
         continuation.resume(returning: Syscall.waitExitStatus(child))
       }
     }
@@ -122,6 +123,7 @@ private func noteSignal(_ number: Int32) {
 /// and stops it) is neither fatal nor lost, as it could be while a Dispatch source was arming.
 package final class SignalWait: Sendable {
   private let readEnd: Int32
+  private let writeEnd: Int32
 
   package init(_ signals: [Int32]) {
     var fds: [Int32] = [-1, -1]
@@ -129,20 +131,33 @@ package final class SignalWait: Sendable {
       for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
     }
     readEnd = fds[0]
+    writeEnd = fds[1]
     signalPipe = fds[1]
     for number in signals { signal(number, noteSignal) }
   }
 
+  /// The next signal's number, waiting for it; 0 after `release`.
+  func next() -> Int32 {
+    var byte: UInt8 = 0
+    guard (try? Syscall.retrying { read(readEnd, &byte, 1) }) == 1 else { return 0 }
+    return Int32(byte)
+  }
+
+  /// Wakes a waiting `next` with 0.
+  func release() {
+    var zero: UInt8 = 0
+    _ = write(writeEnd, &zero, 1)
+  }
+
   /// Returns once one of the signals has arrived (at once if one already has).
   package func wait() async {
-    let fd = readEnd
     await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-      // read(2) blocks: on a Dispatch thread, not one of the concurrency pool's few.
-      DispatchQueue.global().async {
-        var byte: UInt8 = 0
-        _ = try? Syscall.retrying { read(fd, &byte, 1) }
+      // read(2) blocks: on a thread of its own, not one of the concurrency pool's few.
+      let started = Detached.run {
+        _ = self.next()
         continuation.resume()
       }
+      if !started { continuation.resume() }
     }
   }
 }

@@ -9,27 +9,14 @@ package struct ServiceEndpoint: Sendable, Equatable {
   /// The region in the credential scope.
   package var signingRegion: String
 
-  /// Splits `url` into host and path; nil when it is not an http(s) URL.
+  /// Splits `url` into host and path (as `HTTPTarget` reads it, the one URL parser); nil when
+  /// it is not an http(s) URL with a usable host.
   package init?(url: String, signingRegion: String) {
-    let lower = url.lowercased()
-    let rest: Substring
-    if lower.hasPrefix("https://") {
-      rest = url.dropFirst(8)
-    } else if lower.hasPrefix("http://") {
-      rest = url.dropFirst(7)
-    } else {
-      return nil
-    }
-    let slash = rest.firstIndex(of: "/") ?? rest.endIndex
-    var host = String(rest[..<slash])
-    guard !host.isEmpty, !host.contains("@") else { return nil }
-    // SigV4 signs the Host header as sent: default ports are left out.
-    if lower.hasPrefix("https://"), host.hasSuffix(":443") { host.removeLast(4) }
-    if lower.hasPrefix("http://"), host.hasSuffix(":80") { host.removeLast(3) }
-    let path = slash == rest.endIndex ? "/" : String(rest[slash...])
+    guard let target = HTTPTarget(url: url) else { return nil }
     self.url = url
-    self.host = host
-    self.path = path
+    // SigV4 signs the Host header as sent: default ports are left out.
+    self.host = target.hostHeader
+    self.path = target.path
     self.signingRegion = signingRegion
   }
 

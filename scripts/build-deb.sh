@@ -42,6 +42,12 @@ mkdir -p "$work/debian"
 printf 'Source: awsmfa\n\nPackage: awsmfa\nArchitecture: any\n' > "$work/debian/control"
 depends=$(cd "$work" && dpkg-shlibdeps -O awsmfa/usr/bin/awsmfa awsmfa/usr/libexec/awsmfa/awsmfa-cli 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
 [ -n "$depends" ] || { echo "build-deb: dpkg-shlibdeps found no dependencies" >&2; exit 1; }
+# Packed relative relocations (DT_RELR, see Package.swift) need glibc 2.36, a version need that
+# Debian's libc6 symbols file does not map: state it, or a glibc 2.35 system installs a binary
+# that cannot start.
+if readelf -V "$pkg/usr/libexec/awsmfa/awsmfa-cli" "$pkg/usr/bin/awsmfa" | grep -c GLIBC_ABI_DT_RELR >/dev/null; then
+  depends=$(printf '%s' "$depends" | sed 's/libc6 ([^)]*)/libc6 (>= 2.36)/')
+fi
 mkdir -p "$pkg/DEBIAN"
 (cd "$pkg" && find usr -type f -print0 | sort -z | xargs -0 md5sum) > "$pkg/DEBIAN/md5sums"
 cat > "$pkg/DEBIAN/control" <<CONTROL

@@ -64,8 +64,10 @@ def test_the_package_holds_what_debian_expects_and_lintian_finds_no_error(deb):
     fields = run(["dpkg-deb", "-f", str(deb)]).stdout
     assert f"Version: {VERSION}" in fields
     depends = re.search(r"^Depends: (.*)$", fields, re.M)[1]
-    for package in ("libkeyutils1", "libqrencode4", "libc6"):
+    for package in ("libkeyutils1", "libqrencode4", "libssl3", "libc6"):
         assert package in depends, depends
+    # The binaries use packed relative relocations, which glibc reads from 2.36 on.
+    assert "libc6 (>= 2.36)" in depends, depends
     assert re.search(r"^Recommends: pcscd, libpcsclite1$", fields, re.M), fields
     contents = run(["dpkg-deb", "-c", str(deb)]).stdout
     for path in EXPECTED_FILES:

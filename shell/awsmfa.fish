@@ -21,10 +21,12 @@ function __awsmfa_refresh
     end
 end
 
-# The clock: fish has no $EPOCHSECONDS, but `path mtime --relative` (a builtin, fish >= 3.5)
-# gives a file's age in seconds without a fork. With the fish binary as the reference file (its
-# mtime changes only on upgrade), the refresh is due once that age reaches a threshold computed
-# when the credentials change: one builtin in one command substitution per prompt.
+# The clock: fish has no $EPOCHSECONDS, and a command substitution costs about 150 µs. The
+# seconds since boot in /proc/uptime (suspended time included), read by `read` from a
+# redirection, cost neither a fork nor a substitution: the refresh is due once they reach a
+# threshold computed when the credentials change, from the wall clock, which `path mtime
+# --relative` (a builtin, fish >= 3.5) gives as the age of the fish binary (its mtime changes
+# only on upgrade). Without a readable /proc/uptime that age is the per-prompt clock instead.
 set -g __awsmfa_clock (status fish-path)
 
 # The hook, before each prompt and each command: refreshes inside the window.
@@ -32,13 +34,25 @@ function __awsmfa_hook --on-event fish_prompt --on-event fish_preexec
     set -q AWSMFA_EXPIRES[1] AWSMFA_PROFILE[1]; or return
     if test "$AWSMFA_EXPIRES $AWSMFA_REFRESH_WINDOW" != "$__awsmfa_seen"
         set -g __awsmfa_seen "$AWSMFA_EXPIRES $AWSMFA_REFRESH_WINDOW"
-        set -g __awsmfa_due_age 9999999999
+        set -g __awsmfa_due 9999999999
         string match -qr '^[0-9]+$' -- $AWSMFA_EXPIRES; or return
         set -l window 600
         string match -qr '^[0-9]+$' -- "$AWSMFA_REFRESH_WINDOW"; and set window $AWSMFA_REFRESH_WINDOW
-        set -g __awsmfa_due_age (math $AWSMFA_EXPIRES - $window - (path mtime $__awsmfa_clock))
+        set -l epoch (path mtime $__awsmfa_clock)
+        set -g __awsmfa_due (math $AWSMFA_EXPIRES - $window - $epoch)
+        if read -d . -l up rest </proc/uptime 2>/dev/null; and string match -qr '^[0-9]+$' -- $up
+            set -g __awsmfa_due (math $__awsmfa_due + $up - (path mtime --relative $__awsmfa_clock))
+            set -g __awsmfa_by_uptime 1
+        else
+            set -e __awsmfa_by_uptime
+        end
     end
-    test (path mtime --relative $__awsmfa_clock) -lt $__awsmfa_due_age; and return
+    if set -q __awsmfa_by_uptime
+        read -d . -l up rest </proc/uptime
+        test "$up" -lt $__awsmfa_due; and return
+    else
+        test (path mtime --relative $__awsmfa_clock) -lt $__awsmfa_due; and return
+    end
     set -l now (math (path mtime $__awsmfa_clock) + (path mtime --relative $__awsmfa_clock))
     set -q __awsmfa_retry_at; and test $now -lt $__awsmfa_retry_at; and return
     __awsmfa_refresh $now

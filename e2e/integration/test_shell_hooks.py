@@ -192,6 +192,27 @@ def test_credentials_near_expiry_are_refreshed_at_the_next_prompt(shell, open_sh
 
 
 @pytest.mark.parametrize("shell", SHELLS)
+def test_credentials_that_become_due_while_idle_are_refreshed(shell, open_shell, shim, run, sts):
+    """The hook's clock runs between prompts (fish's reads /proc/uptime, bash's and zsh's
+    EPOCHSECONDS): credentials 4 s short of the window are left alone, then refreshed at the
+    first prompt after those seconds passed."""
+    warm_cache(run, sts)
+    sh = open_shell(shell)
+    sh.send(eval_env(shell, "base"))
+    expires = sh.var("AWSMFA_EXPIRES")
+    sh.send(set_expires(shell, 600 + 4))
+    starts = sum(s.startswith("env") for s in shim.starts())
+    sh.ask("true")
+    assert sum(s.startswith("env") for s in shim.starts()) == starts, "not due yet"
+    assert sh.var("AWSMFA_EXPIRES") != expires
+    time.sleep(5)
+    sh.send("")
+    sh.ask("true")
+    assert sh.var("AWSMFA_EXPIRES") == expires
+    assert sum(s.startswith("env") for s in shim.starts()) == starts + 1
+
+
+@pytest.mark.parametrize("shell", SHELLS)
 def test_role_credentials_renew_from_sts_and_window_comes_from_env(shell, open_shell, run, sts, aws_home):
     warm_cache(run, sts)
     add_short_role(aws_home, sts)

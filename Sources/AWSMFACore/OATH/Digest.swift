@@ -23,26 +23,28 @@ package enum Digest {
     switch algorithm {
     case .sha1:
       var context = SHA_CTX()
-      SHA1_Init(&context)
-      for part in parts { SHA1_Update(&context, part, part.count) }
-      var out = [UInt8](repeating: 0, count: Int(SHA_DIGEST_LENGTH))
-      SHA1_Final(&out, &context)
-      return out
+      return run(&context, SHA_DIGEST_LENGTH, parts, SHA1_Init, SHA1_Update, SHA1_Final)
     case .sha256:
       var context = SHA256_CTX()
-      SHA256_Init(&context)
-      for part in parts { SHA256_Update(&context, part, part.count) }
-      var out = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
-      SHA256_Final(&out, &context)
-      return out
+      return run(&context, SHA256_DIGEST_LENGTH, parts, SHA256_Init, SHA256_Update, SHA256_Final)
     case .sha512:
       var context = SHA512_CTX()
-      SHA512_Init(&context)
-      for part in parts { SHA512_Update(&context, part, part.count) }
-      var out = [UInt8](repeating: 0, count: Int(SHA512_DIGEST_LENGTH))
-      SHA512_Final(&out, &context)
-      return out
+      return run(&context, SHA512_DIGEST_LENGTH, parts, SHA512_Init, SHA512_Update, SHA512_Final)
     }
+  }
+
+  /// One hash over `parts` with a block-level API's init, update and final functions.
+  private static func run<Context>(
+    _ context: inout Context, _ length: Int32, _ parts: [[UInt8]],
+    _ start: (UnsafeMutablePointer<Context>?) -> Int32,
+    _ update: (UnsafeMutablePointer<Context>?, UnsafeRawPointer?, Int) -> Int32,
+    _ finish: (UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<Context>?) -> Int32
+  ) -> [UInt8] {
+    _ = start(&context)
+    for part in parts { _ = update(&context, part, part.count) }
+    var out = [UInt8](repeating: 0, count: Int(length))
+    _ = finish(&out, &context)
+    return out
   }
 
   /// SHA-256 of `data`.

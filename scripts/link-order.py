@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Writes packaging/awsmfa-cli.order: the functions a cold `env` runs, in first-call order, for
-lld's --symbol-ordering-file. Laid out together at the start of .text they fill a few hundred
+"""Writes packaging/awsmfa-cli.order: the functions a cold `env` runs, sorted by name (so that a
+new run changes only the names that changed), for lld's --symbol-ordering-file. Laid out together at the start of .text they fill a few hundred
 pages instead of being spread over ten megabytes, so the kernel maps (and counts in the
 process's resident memory) far less of the binary: about 1.5 MB less for a cold `env`.
 
@@ -86,7 +86,7 @@ def main() -> None:
     finally:
         front.stop()
         sts.stop()
-    OUT.write_text("".join(name + "\n" for name in order))
+    OUT.write_text("".join(name + "\n" for name in sorted(order)))
     print(f"link-order: {len(order)} functions of {len(defined)} -> {OUT.relative_to(ROOT)}")
 
 

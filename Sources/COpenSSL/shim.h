@@ -51,6 +51,8 @@ static inline SSL_CTX *awsmfa_tls_client_context(void) {
   SSL_CTX *context = SSL_CTX_new(TLS_client_method());
   if (context == NULL) return NULL;
   SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION);
+  // Writes on a non-blocking socket may be partial and may resume from a moved buffer.
+  SSL_CTX_set_mode(context, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   SSL_CTX_set_verify(context, SSL_VERIFY_PEER, awsmfa_verify_observer);
   return context;
 }

@@ -104,7 +104,11 @@ package final class CredentialServer: Sendable {
           Glibc.accept(listener, $0, &length)
         }
       }
-      guard fd >= 0 else { continue }
+      guard fd >= 0 else {
+        // Out of descriptors (EMFILE) and the like: pause rather than spin on a ready listener.
+        if errno != EAGAIN && errno != EINTR && errno != ECONNABORTED { usleep(50_000) }
+        continue
+      }
       // Glibc's module has no accept4: the flags are set right after.
       _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
       _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)

@@ -59,7 +59,7 @@ IMMEDIATE_SIGTERM_TRIES = 5      # SIGTERM the moment the exports are out: no wi
 # ---------------------------------------------------------------- what COMMAND runs
 # Each child is a Python script; PRELUDE gives it the server's URL and token and one raw GET.
 PRELUDE = r'''
-import http.client, json, os, socket, sys, time
+import http.client, json, os, re, socket, sys, time
 from urllib.parse import urlsplit
 
 URI = os.environ.get("AWS_CONTAINER_CREDENTIALS_FULL_URI", "")
@@ -191,6 +191,50 @@ time.sleep(pause)
 seen.append(get(token=TOKEN))
 with open(out_path, "w") as f:
     json.dump({"token": TOKEN, "answers": seen}, f)
+'''
+
+WIRE_PROBE = PRELUDE + r'''
+def raw(payload, read_for=3.0, send_later=None):
+    # Sends `payload` on one connection; returns what came back until the server closed
+    # (closed=True) or `read_for` seconds passed.
+    s = socket.create_connection((HOST, PORT), timeout=read_for)
+    s.sendall(payload)
+    if send_later:
+        time.sleep(0.3)
+        s.sendall(send_later)
+    got, closed, end = b"", False, time.monotonic() + read_for
+    while time.monotonic() < end:
+        try:
+            chunk = s.recv(65536)
+        except socket.timeout:
+            break
+        if not chunk:
+            closed = True
+            break
+        got += chunk
+    s.close()
+    # A body runs straight into the next response's status line: find every status line.
+    return {"statuses": [int(m) for m in re.findall(rb"HTTP/1\.[01] (\d{3}) ", got)],
+            "closed": closed, "close_header": b"Connection: close" in got}
+
+req = ("GET %s HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\n\r\n" % (PATH, TOKEN)).encode()
+out = {
+    "keep_alive": raw(req, read_for=1.0, send_later=req),
+    "pipelined": raw(req + req + req, read_for=1.0),
+    "http10": raw(("GET %s HTTP/1.0\r\nAuthorization: %s\r\n\r\n" % (PATH, TOKEN)).encode()),
+    "asks_close": raw(req.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n")),
+    "not_http": raw(b"HELLO THERE\r\n\r\n"),
+    "bare_lf": raw(b"GET / HTTP/1.1\nHost: x\n\n"),
+    "huge_head": raw(b"GET / HTTP/1.1\r\nX: " + b"a" * 20000 + b"\r\n\r\n"),
+    "smuggling": raw(("POST %s HTTP/1.1\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" % PATH).encode()),
+}
+# A client that connects and says nothing must not hold up another one.
+idle = socket.create_connection((HOST, PORT))
+start = time.monotonic()
+out["beside_idle"] = get(token=TOKEN)
+out["beside_idle_seconds"] = time.monotonic() - start
+idle.close()
+print(json.dumps(out))
 '''
 
 PAIR_PROBE = PRELUDE + r'''
@@ -415,6 +459,26 @@ def test_refusals_are_short_json_errors(run, sts, tmp_path):
     assert len(seen["other_path"]) >= 3
     for answer in seen["other_path"]:
         check_refusal(answer, STATUS_OTHER_PATH, secrets)
+
+
+def test_the_server_speaks_strict_http_1_1(run, sts, tmp_path):
+    """Keep-alive and pipelined requests are answered in order on one connection; HTTP/1.0 and
+    `Connection: close` close it; anything that is not HTTP/1.1 (a bare LF, an oversized head,
+    Content-Length beside chunked) gets one 400 and a closed connection; an idle connection
+    does not delay another client."""
+    cache(run, sts, "admin")
+    done = run(*server_exec("admin", sys.executable, script(tmp_path, "w.py", WIRE_PROBE)))
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout)
+    assert seen["keep_alive"]["statuses"] == [STATUS_OK, STATUS_OK], seen["keep_alive"]
+    assert not seen["keep_alive"]["closed"], "an HTTP/1.1 connection stays open"
+    assert seen["pipelined"]["statuses"] == [STATUS_OK] * 3, seen["pipelined"]
+    for name in ("http10", "asks_close"):
+        assert seen[name]["statuses"] == [STATUS_OK] and seen[name]["closed"], (name, seen[name])
+        assert seen[name]["close_header"], name
+    for name in ("not_http", "bare_lf", "huge_head", "smuggling"):
+        assert seen[name]["statuses"] == [400] and seen[name]["closed"], (name, seen[name])
+    assert seen["beside_idle"]["status"] == STATUS_OK and seen["beside_idle_seconds"] < 2
 
 
 def test_listens_on_loopback_only_and_stops_with_the_command(run, sts, tmp_path):

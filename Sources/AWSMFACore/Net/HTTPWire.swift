@@ -130,6 +130,7 @@ final class HTTPReader {
         throw .malformed("no HTTP status line")
       }
       if let end = Self.endOfHead(buffer, from: max(0, scanned - 3)) {
+        guard end - 4 <= limit else { throw .malformed("a head longer than \(limit) bytes") }
         let head = buffer[..<(end - 4)]
         defer { buffer.removeFirst(end) }
         do {

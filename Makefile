@@ -1,7 +1,9 @@
 # awsmfa: `make install` builds the release binaries and installs them; `make test` runs every test.
 PREFIX ?= /usr/local
 SWIFT ?= swift
-RELEASE_FLAGS = -c release --static-swift-stdlib
+# No $ORIGIN run path: the binaries load only system libraries, and a run path sends the loader
+# through a dozen missing directories on every start (0.2-0.4 ms of a 3 ms cached env).
+RELEASE_FLAGS = -c release --static-swift-stdlib --disable-local-rpath
 
 BIN = .build/release
 

@@ -2,7 +2,7 @@
 # Per-prompt cost of the awsmfa hook with fresh credentials (bash, zsh, fish) against
 # `direnv export bash`, and per-TAB completion latency on a 10 000-profile config against
 # awsume's completion (`awsume-autocomplete` + compgen). Uses the release front binary:
-#   swift build -c release --product awsmfa --static-swift-stdlib && bench/hook.sh
+#   swift build -c release --product awsmfa --static-swift-stdlib --disable-local-rpath && bench/hook.sh
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${AWSMFA_BIN_DIR:-$root/.build/release}

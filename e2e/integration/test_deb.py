@@ -90,6 +90,10 @@ def test_install_use_and_remove_leave_the_system_clean(deb, tmp_path):
         assert help_text.returncode == 0 and "env" in help_text.stdout and "serve" in help_text.stdout
         version = subprocess.run(["/usr/bin/awsmfa", "--version"], capture_output=True, text=True)
         assert version.stdout.strip() == VERSION, version
+        # No run path: the loader goes straight to the system's libraries on every start.
+        for binary in ("/usr/bin/awsmfa", "/usr/libexec/awsmfa/awsmfa-cli"):
+            dynamic = run(["readelf", "-d", binary]).stdout
+            assert "RUNPATH" not in dynamic and "RPATH" not in dynamic, dynamic
 
         manual = subprocess.run(["man", "-w", "awsmfa"], capture_output=True, text=True)
         assert manual.stdout.strip() == "/usr/share/man/man1/awsmfa.1.gz", manual

@@ -445,6 +445,56 @@ def test_proxy_down_says_proxy_without_the_password(run, net):
     assert net.front().accepted == 0 and net.sts.count() == 0
 
 
+@pytest.fixture
+def silent_dns():
+    """A DNS server on 127.0.0.2:53 that takes every query and never answers; yields the
+    queries it got."""
+    import socket
+    import threading
+    server = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    server.bind(("127.0.0.2", 53))
+    server.settimeout(0.2)
+    queries, stop = [], threading.Event()
+
+    def swallow():
+        while not stop.is_set():
+            try:
+                queries.append(server.recvfrom(4096)[0])
+            except OSError:
+                pass
+
+    thread = threading.Thread(target=swallow, daemon=True)
+    thread.start()
+    yield queries
+    stop.set()
+    thread.join()
+    server.close()
+
+
+def test_a_dns_server_that_never_answers_ends_at_the_deadline(silent_dns, aws_home, awsmfa_bin,
+                                                               keyring_name, tmp_path):
+    """glibc would wait timeout x attempts (here 5 s x 3 for each of A and AAAA); awsmfa stops
+    waiting at its own deadline (AWSMFA_HTTP_TIMEOUT=3) and says the DNS server is silent."""
+    import time
+    unshare = shutil.which("unshare")
+    assert unshare, "unshare (util-linux) is needed to give one process its own resolv.conf"
+    resolv = tmp_path / "resolv.conf"
+    resolv.write_text("nameserver 127.0.0.2\noptions timeout:5 attempts:3\n")
+    name = "sts.quiet-resolver.awsmfa-test.example"
+    argv = [unshare, "--mount", "--propagation", "private", "--", "/bin/sh", "-c",
+            'mount --bind "$0" /etc/resolv.conf && exec "$@"', str(resolv),
+            awsmfa_bin, "env", "base", "--code", "123456"]
+    env = dict(aws_home, AWSMFA_KEYRING=keyring_name, AWS_ENDPOINT_URL_STS=f"https://{name}",
+               AWSMFA_HTTP_TIMEOUT="3")
+    started = time.monotonic()
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120,
+                          start_new_session=True)
+    elapsed = time.monotonic() - started
+    assert_failure(done, EXIT_UNAVAILABLE, name, "DNS server")
+    assert silent_dns, "the resolver never asked the silent server: the test proves nothing"
+    assert elapsed < 8, f"took {elapsed:.1f} s: the deadline did not cut the resolver off"
+
+
 def test_missing_ca_bundle_is_a_config_error(run, net, tmp_path):
     missing = str(tmp_path / "no-such-bundle.pem")
     done = run("env", "base", "--code", net.sts.totp(), env={

@@ -371,6 +371,8 @@ final class Exchange: Sendable {
       case .deadline: return timedOut
       case .cancelled: return interrupted
       case .unresolved(let host): reason = ("the name \(host) does not resolve", false, true)
+      case .resolverSilent(let host):
+        reason = ("the DNS server gave no answer for \(host) within the time limit", true, true)
       case .connectTimeout: reason = ("connect timed out", true, false)
       case .errno(let code): reason = Self.connectReason(code)
       }

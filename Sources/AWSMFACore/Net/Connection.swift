@@ -1,5 +1,6 @@
 import AWSMFAKit
 import COpenSSL
+import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -40,6 +41,8 @@ final class Connection: ByteSource {
   /// Why no connection could be made.
   enum ConnectFailure: Error {
     case unresolved(host: String)
+    /// The resolver gave no answer before the deadline.
+    case resolverSilent(host: String)
     case errno(Int32)
     case connectTimeout
     case deadline
@@ -50,24 +53,13 @@ final class Connection: ByteSource {
   static func open(
     host: String, port: Int, connectTimeout: Double, deadline: Double, cancellation: Cancellation?
   ) throws(ConnectFailure) -> Connection {
-    var hints = addrinfo()
-    hints.ai_family = AF_UNSPEC
-    hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-    hints.ai_flags = AI_NUMERICSERV
-    var found: UnsafeMutablePointer<addrinfo>?
-    let status = getaddrinfo(host, String(port), &hints, &found)
-    guard status == 0, let first = found else {
-      throw .unresolved(host: host)
-    }
-    defer { freeaddrinfo(first) }
+    let addresses = try Resolver.resolve(
+      host: host, port: port, deadline: deadline, cancellation: cancellation)
     var firstFailure: ConnectFailure?
-    var next: UnsafeMutablePointer<addrinfo>? = first
-    while let address = next {
-      next = address.pointee.ai_next
+    for address in addresses {
       do {
         return try attempt(
-          address.pointee, connectTimeout: connectTimeout, deadline: deadline,
-          cancellation: cancellation)
+          address, connectTimeout: connectTimeout, deadline: deadline, cancellation: cancellation)
       } catch {
         if case .deadline = error { throw error }
         if case .cancelled = error { throw error }
@@ -78,17 +70,21 @@ final class Connection: ByteSource {
   }
 
   private static func attempt(
-    _ address: addrinfo, connectTimeout: Double, deadline: Double, cancellation: Cancellation?
+    _ address: Resolver.Address, connectTimeout: Double, deadline: Double,
+    cancellation: Cancellation?
   ) throws(ConnectFailure) -> Connection {
     let fd = socket(
-      address.ai_family,
+      address.family,
       Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
         | Int32(SOCK_CLOEXEC.rawValue), 0)
     guard fd >= 0 else { throw .errno(errno) }
     let connection = Connection(fd: fd, deadline: deadline, cancellation: cancellation)
     var one: Int32 = 1
     setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-    if connect(fd, address.ai_addr, address.ai_addrlen) == 0 { return connection }
+    let connected = address.bytes.withUnsafeBytes { raw in
+      connect(fd, raw.baseAddress?.assumingMemoryBound(to: sockaddr.self), socklen_t(raw.count))
+    }
+    if connected == 0 { return connection }
     guard errno == EINPROGRESS || errno == EINTR else { throw .errno(errno) }
     let limit = min(deadline, Monotonic.now() + connectTimeout)
     do {
@@ -310,5 +306,82 @@ enum Detached {
     }
     pthread_detach(thread)
     return true
+  }
+}
+
+/// Name resolution that gives up at the request's deadline: getaddrinfo cannot be interrupted
+/// (a resolver that never answers holds it for timeout × attempts, 10 s and more), so it runs on
+/// a thread of its own, and a request past its deadline stops waiting for it; the thread's late
+/// answer is dropped.
+enum Resolver {
+  /// One address getaddrinfo gave, copied out of its list.
+  struct Address: Sendable {
+    var family: Int32
+    var bytes: [UInt8]
+  }
+
+  /// Where a resolution's answer lands, and the pipe that says it has.
+  private final class Pending: Sendable {
+    let done: Cancellation
+    let answer = Mutex<Result<[Address], Connection.ConnectFailure>?>(nil)
+
+    init?() {
+      guard let done = Cancellation() else { return nil }
+      self.done = done
+    }
+  }
+
+  static func resolve(host: String, port: Int, deadline: Double, cancellation: Cancellation?)
+    throws(Connection.ConnectFailure) -> [Address]
+  {
+    // An address needs no resolver, so no thread either.
+    if isNumeric(host) { return try lookUp(host: host, port: port).get() }
+    guard let pending = Pending() else { return try lookUp(host: host, port: port).get() }
+    let started = Detached.run {
+      let answer = lookUp(host: host, port: port)
+      pending.answer.withLock { $0 = answer }
+      pending.done.cancel()
+    }
+    if !started { return try lookUp(host: host, port: port).get() }
+    while true {
+      let left = deadline - Monotonic.now()
+      guard left > 0 else { throw .resolverSilent(host: host) }
+      var fds = [pollfd(fd: pending.done.fd, events: Int16(POLLIN), revents: 0)]
+      if let cancellation {
+        fds.append(pollfd(fd: cancellation.fd, events: Int16(POLLIN), revents: 0))
+      }
+      let ready = poll(&fds, nfds_t(fds.count), Int32(min(left * 1000 + 1, 60_000)))
+      if ready < 0, errno != EINTR { throw .errno(errno) }
+      if let answer = pending.answer.withLock({ $0 }) { return try answer.get() }
+      if fds.count > 1, fds[1].revents != 0 { throw .cancelled }
+    }
+  }
+
+  /// Whether `host` is an IPv4 or IPv6 address.
+  static func isNumeric(_ host: String) -> Bool {
+    var buffer = [UInt8](repeating: 0, count: 16)
+    return inet_pton(AF_INET, host, &buffer) == 1 || inet_pton(AF_INET6, host, &buffer) == 1
+  }
+
+  /// getaddrinfo itself (blocking), its list copied.
+  static func lookUp(host: String, port: Int) -> Result<[Address], Connection.ConnectFailure> {
+    var hints = addrinfo()
+    hints.ai_family = AF_UNSPEC
+    hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+    hints.ai_flags = AI_NUMERICSERV
+    var found: UnsafeMutablePointer<addrinfo>?
+    guard getaddrinfo(host, String(port), &hints, &found) == 0, let first = found else {
+      return .failure(.unresolved(host: host))
+    }
+    defer { freeaddrinfo(first) }
+    var addresses: [Address] = []
+    var next: UnsafeMutablePointer<addrinfo>? = first
+    while let entry = next {
+      next = entry.pointee.ai_next
+      guard let raw = entry.pointee.ai_addr else { continue }
+      let bytes = UnsafeRawBufferPointer(start: raw, count: Int(entry.pointee.ai_addrlen))
+      addresses.append(Address(family: entry.pointee.ai_family, bytes: Array(bytes)))
+    }
+    return addresses.isEmpty ? .failure(.unresolved(host: host)) : .success(addresses)
   }
 }

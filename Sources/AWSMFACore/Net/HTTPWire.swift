@@ -118,9 +118,6 @@ final class HTTPReader {
     case ended(empty: Bool)
   }
 
-  /// Whether bytes of a next message are already buffered.
-  var hasBuffered: Bool { !buffer.isEmpty }
-
   /// The next head, up to `limit` bytes; `expectResponse` fails fast on a peer that answers
   /// with something other than `HTTP/`.
   func readHead(limit: Int, expectResponse: Bool) throws(Failure) -> HTTPHead {

@@ -225,6 +225,14 @@ final class Connection: ByteSource {
   /// Waits until the socket is ready for `events`, the deadline passes or the request is
   /// cancelled. A hang-up counts as ready (the next call reports it).
   func wait(for events: Int16, until limit: Double) throws(Failure) {
+    try Self.wait(fd: fd, events: events, until: limit, cancellation: cancellation)
+  }
+
+  /// Waits until `fd` is ready for `events`, `limit` (monotonic seconds) passes or
+  /// `cancellation` fires: the one wait every step of a request makes.
+  static func wait(fd: Int32, events: Int16, until limit: Double, cancellation: Cancellation?)
+    throws(Failure)
+  {
     while true {
       let left = limit - Monotonic.now()
       guard left > 0 else { throw .deadline }
@@ -335,7 +343,7 @@ enum Resolver {
     throws(Connection.ConnectFailure) -> [Address]
   {
     // An address needs no resolver, so no thread either.
-    if isNumeric(host) { return try lookUp(host: host, port: port).get() }
+    if HTTPTarget.isAddress(host) { return try lookUp(host: host, port: port).get() }
     guard let pending = Pending() else { return try lookUp(host: host, port: port).get() }
     let started = Detached.run {
       let answer = lookUp(host: host, port: port)
@@ -343,24 +351,18 @@ enum Resolver {
       pending.done.cancel()
     }
     if !started { return try lookUp(host: host, port: port).get() }
-    while true {
-      let left = deadline - Monotonic.now()
-      guard left > 0 else { throw .resolverSilent(host: host) }
-      var fds = [pollfd(fd: pending.done.fd, events: Int16(POLLIN), revents: 0)]
-      if let cancellation {
-        fds.append(pollfd(fd: cancellation.fd, events: Int16(POLLIN), revents: 0))
+    do {
+      try Connection.wait(
+        fd: pending.done.fd, events: Int16(POLLIN), until: deadline, cancellation: cancellation)
+    } catch {
+      switch error {
+      case .deadline: throw .resolverSilent(host: host)
+      case .cancelled: throw .cancelled
+      case .closed: throw .errno(errno)
       }
-      let ready = poll(&fds, nfds_t(fds.count), Int32(min(left * 1000 + 1, 60_000)))
-      if ready < 0, errno != EINTR { throw .errno(errno) }
-      if let answer = pending.answer.withLock({ $0 }) { return try answer.get() }
-      if fds.count > 1, fds[1].revents != 0 { throw .cancelled }
     }
-  }
-
-  /// Whether `host` is an IPv4 or IPv6 address.
-  static func isNumeric(_ host: String) -> Bool {
-    var buffer = [UInt8](repeating: 0, count: 16)
-    return inet_pton(AF_INET, host, &buffer) == 1 || inet_pton(AF_INET6, host, &buffer) == 1
+    // `done` is readable only once the answer is in.
+    return try pending.answer.withLock { $0 }?.get() ?? []
   }
 
   /// getaddrinfo itself (blocking), its list copied.

@@ -240,7 +240,10 @@ package struct HTTPTarget: Sendable, Equatable {
   }
 
   /// Whether the host is an IP address (never sent as a TLS server name).
-  package var isAddress: Bool {
+  package var isAddress: Bool { Self.isAddress(host) }
+
+  /// Whether `host` (without brackets) is an IPv4 or IPv6 address rather than a name.
+  package static func isAddress(_ host: String) -> Bool {
     host.contains(":")
       || host.split(separator: ".").count == 4
         && host.split(separator: ".").allSatisfy { UInt8($0) != nil }

@@ -38,6 +38,7 @@ ORACLE = ROOT / "e2e" / "oracle"
 sys.path.insert(0, str(ORACLE))
 
 import corpus  # noqa: E402
+import oracle_report  # noqa: E402
 
 MIN_CASES = 300
 
@@ -340,23 +341,14 @@ def describe(m: Mismatch) -> str:
 
 
 def _report(o: Outcome) -> tuple[str, list[Mismatch]]:
-    bad = [m for m in o.mismatches if not m.accepted_by]
-    accepted = [m for m in o.mismatches if m.accepted_by]
     profiles = sum(len(r.get("results", {})) for r in o.botocore.values())
-    by_rule = {}
-    for m in accepted:
-        by_rule[m.accepted_by] = by_rule.get(m.accepted_by, 0) + 1
-    lines = [f"botocore oracle: {len(o.cases)} cases, {profiles} profile resolutions; "
-             f"{len(bad)} unaccepted mismatch(es) in "
-             f"{len({m.case.id for m in bad})} case(s), {len(accepted)} accepted divergence(s)"]
-    for d in ACCEPTED:
-        lines.append(f"  accepted {d.id}: {by_rule.get(d.id, 0)}")
-    lines.append("")
-    lines += [describe(m) + "\n" for m in bad]
-    if accepted:
-        lines.append("--- accepted divergences ---")
-        lines += [describe(m) + "\n" for m in accepted]
-    return "\n".join(lines), bad
+
+    def headline(bad, accepted):
+        return (f"botocore oracle: {len(o.cases)} cases, {profiles} profile resolutions; "
+                f"{len(bad)} unaccepted mismatch(es) in "
+                f"{len({m.case.id for m in bad})} case(s), {len(accepted)} accepted divergence(s)")
+
+    return oracle_report.render(headline, o.mismatches, ACCEPTED, describe)
 
 
 # --- tests ---------------------------------------------------------------------------------
@@ -394,7 +386,4 @@ def test_awsmfa_resolves_like_botocore(outcome, count, record_property):
     text, bad = _report(outcome)
     record_property("oracle_cases", count)
     record_property("oracle_unaccepted_mismatches", len(bad))
-    path = os.environ.get("AWSMFA_ORACLE_REPORT") or outcome.report_path
-    Path(path).write_text(text, encoding="utf-8")
-    print(f"{text.splitlines()[0]}\nfull report: {path}")
-    assert not bad, f"full report: {path}\n" + text.split("--- accepted divergences ---")[0]
+    oracle_report.publish(text, bad, os.environ.get("AWSMFA_ORACLE_REPORT") or outcome.report_path)

@@ -42,6 +42,7 @@ ORACLE = ROOT / "e2e" / "oracle"
 sys.path.insert(0, str(ORACLE))
 
 import network_cases as cases_mod  # noqa: E402
+import oracle_report  # noqa: E402
 
 MIN_CASES = 300
 AWSMFA_TIMEOUT = 5
@@ -316,18 +317,11 @@ def describe(m: Mismatch) -> str:
 
 
 def _report(o: Outcome) -> tuple[str, list]:
-    bad = [m for m in o.mismatches if not m.accepted_by]
-    accepted = [m for m in o.mismatches if m.accepted_by]
-    lines = [f"network oracle: {len(o.cases)} cases in {len(o.worlds)} environments; "
-             f"{len(bad)} unaccepted mismatch(es), {len(accepted)} accepted divergence(s)"]
-    for d in ACCEPTED:
-        lines.append(f"  accepted {d.id}: {sum(m.accepted_by == d.id for m in accepted)}")
-    lines.append("")
-    lines += [describe(m) + "\n" for m in bad]
-    if accepted:
-        lines.append("--- accepted divergences ---")
-        lines += [describe(m) + "\n" for m in accepted]
-    return "\n".join(lines), bad
+    def headline(bad, accepted):
+        return (f"network oracle: {len(o.cases)} cases in {len(o.worlds)} environments; "
+                f"{len(bad)} unaccepted mismatch(es), {len(accepted)} accepted divergence(s)")
+
+    return oracle_report.render(headline, o.mismatches, ACCEPTED, describe)
 
 
 # --- tests ---------------------------------------------------------------------------------
@@ -429,7 +423,5 @@ def test_awsmfa_network_like_botocore(outcome, count, record_property):
     text, bad = _report(outcome)
     record_property("network_oracle_cases", count)
     record_property("network_oracle_unaccepted_mismatches", len(bad))
-    path = os.environ.get("AWSMFA_NETWORK_ORACLE_REPORT") or outcome.report_path
-    Path(path).write_text(text, encoding="utf-8")
-    print(f"{text.splitlines()[0]}\nfull report: {path}")
-    assert not bad, f"full report: {path}\n" + text.split("--- accepted divergences ---")[0]
+    oracle_report.publish(
+        text, bad, os.environ.get("AWSMFA_NETWORK_ORACLE_REPORT") or outcome.report_path)

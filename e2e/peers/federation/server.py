@@ -42,13 +42,18 @@ import argparse
 import json
 import re
 import secrets
-import socket
 import string
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
+
+try:
+    from httppeer import Peer, PeerServer
+except ImportError:  # run as a script: the peers folder is this one's parent
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from httppeer import Peer, PeerServer
 
 MODES = ("ok", "error500", "html", "no_token")
 SESSION_KEYS = frozenset({"sessionId", "sessionKey", "sessionToken"})
@@ -88,33 +93,18 @@ def check_session(raw: str | None) -> tuple[dict | None, str | None]:
     return session, None
 
 
-class FakeFederation:
+class FakeFederation(Peer):
     """One fake sign-in endpoint on `host` (default 127.0.0.1), port chosen by the kernel
     (or `port`)."""
-
-    def __init__(self, server: "_Server", lifetime: float | None):
-        self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
-                                        name="fake-federation", daemon=True)
-        self._thread.start()
-        self._timer = None
-        if lifetime:
-            self._timer = threading.Timer(lifetime, self.stop)
-            self._timer.daemon = True
-            self._timer.start()
 
     @classmethod
     def start(cls, host: str = "127.0.0.1", port: int = 0, lifetime: float | None = 600.0,
               mode: str = "ok") -> "FakeFederation":
-        fed = cls(_Server(host, port), lifetime)
+        fed = cls(_Server(host, port), lifetime, "fake-federation")
         fed.set_mode(mode)
         return fed
 
     # --- what tests use -------------------------------------------------------------------
-
-    @property
-    def port(self) -> int:
-        return self._server.server_address[1]
 
     @property
     def url(self) -> str:
@@ -126,11 +116,6 @@ class FakeFederation:
             raise ValueError(f"unknown mode {name!r}; modes: {', '.join(MODES)}")
         with self._server.lock:
             self._server.mode = name
-
-    @property
-    def log(self) -> list[dict]:
-        with self._server.lock:
-            return [dict(e) for e in self._server.log]
 
     @property
     def sessions(self) -> list[dict]:
@@ -147,37 +132,14 @@ class FakeFederation:
         return sum(1 for e in self.log if action is None or e["action"] == action)
 
     def reset(self) -> None:
+        super().reset()
         with self._server.lock:
-            self._server.log.clear()
             self._server.redeemable.clear()
 
-    def stop(self) -> None:
-        if self._server.stopping.is_set():
-            return
-        self._server.stopping.set()
-        if self._timer:
-            self._timer.cancel()
-        self._server.shutdown()
-        self._server.server_close()
 
-    def __enter__(self) -> "FakeFederation":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    allow_reuse_address = True
-    address_family = socket.AF_INET
-
+class _Server(PeerServer):
     def __init__(self, host: str, port: int):
-        self.lock = threading.Lock()
-        self.stopping = threading.Event()
         self.mode = "ok"
-        self.log: list[dict] = []
         self.redeemable: set[str] = set()
         self.admin = False        # /_fed/* admin endpoints (standalone only)
         super().__init__((host, port), _Handler)

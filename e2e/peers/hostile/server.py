@@ -42,12 +42,13 @@ import shlex
 import socket
 import string
 import tempfile
-import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
+
+from httppeer import Peer, PeerServer
 
 MODES = ("ok", "nul_entity_error", "raw_nul_error", "rs_values", "meta_values", "escape_error",
          "stall", "drip", "expired", "soon", "far_future")
@@ -83,32 +84,18 @@ def _touch(params: dict) -> str:
     return "touch " + shlex.quote(_canary(params))
 
 
-class HostileSTS:
+class HostileSTS(Peer):
     """One hostile peer on `host` (default 127.0.0.1), port chosen by the kernel."""
-
-    def __init__(self, server: "_Server", lifetime: float):
-        self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
-                                        name="hostile-sts", daemon=True)
-        self._thread.start()
-        self._timer = threading.Timer(lifetime, self.stop)
-        self._timer.daemon = True
-        self._timer.start()
 
     @classmethod
     def start(cls, host: str = "127.0.0.1", lifetime: float = 600.0) -> "HostileSTS":
-        server = _Server(host)
-        return cls(server, lifetime)
+        return cls(_Server(host), lifetime, "hostile-sts")
 
     # --- what tests use -------------------------------------------------------------------
 
     @property
     def host(self) -> str:
         return self._server.server_address[0]
-
-    @property
-    def port(self) -> int:
-        return self._server.server_address[1]
 
     @property
     def url(self) -> str:
@@ -130,12 +117,6 @@ class HostileSTS:
         with self._server.lock:
             return [entry["action"] for entry in self._server.log]
 
-    @property
-    def log(self) -> list[dict]:
-        """Every request: action, path, mode answered, time received, form parameters."""
-        with self._server.lock:
-            return [dict(entry) for entry in self._server.log]
-
     def count(self, action: str | None = None) -> int:
         return sum(1 for a in self.requests if action is None or a == action)
 
@@ -147,36 +128,11 @@ class HostileSTS:
             time.sleep(0.05)
         return self.count(action) >= count
 
-    def reset(self) -> None:
-        with self._server.lock:
-            self._server.log.clear()
 
-    def stop(self) -> None:
-        if self._server.stopping.is_set():
-            return
-        self._server.stopping.set()
-        self._timer.cancel()
-        self._server.shutdown()
-        self._server.server_close()
-
-    def __enter__(self) -> "HostileSTS":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    allow_reuse_address = True
-
+class _Server(PeerServer):
     def __init__(self, host: str):
-        self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self.lock = threading.Lock()
-        self.stopping = threading.Event()
+        # Each log entry: action, path, mode answered, time received, form parameters.
         self.mode: tuple[str, dict, tuple | None] = ("ok", {}, None)
-        self.log: list[dict] = []
         super().__init__((host, 0), _Handler)
 
 

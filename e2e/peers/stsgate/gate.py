@@ -303,6 +303,21 @@ def validation(field: str, value, constraint: str) -> Reply:
                  f"constraint: {constraint}")
 
 
+def duration_seconds(text, default: int, maximum: int) -> int:
+    """DurationSeconds as STS checks it: an integer from 900 to `maximum`; `default` if absent."""
+    if text is None:
+        return default
+    try:
+        duration = int(text)
+    except ValueError:
+        raise validation("durationSeconds", text, "Member must be an integer")
+    if duration < 900:
+        raise validation("durationSeconds", text, "Member must have value greater than or equal to 900")
+    if duration > maximum:
+        raise validation("durationSeconds", text, f"Member must have value less than or equal to {maximum}")
+    return duration
+
+
 class Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -744,17 +759,7 @@ class Handler(BaseHTTPRequestHandler):
     # ---- STS semantics
     def get_session_token(self, akid):
         g, p = self.gate, self.params
-        dur_s = p.get("DurationSeconds")
-        duration = 43200
-        if dur_s is not None:
-            try:
-                duration = int(dur_s)
-            except ValueError:
-                raise validation("durationSeconds", dur_s, "Member must be an integer")
-            if duration < 900:
-                raise validation("durationSeconds", dur_s, "Member must have value greater than or equal to 900")
-            if duration > 129600:
-                raise validation("durationSeconds", dur_s, "Member must have value less than or equal to 129600")
+        duration = duration_seconds(p.get("DurationSeconds"), default=43200, maximum=129600)
         key = g.lookup_key(akid)
         if key is None:
             raise Reply(403, "InvalidClientTokenId", MSG_INVALID_TOKEN)
@@ -815,17 +820,7 @@ class Handler(BaseHTTPRequestHandler):
         (gate-minted or a role's) is capped at 3600 s; long-term keys get the role's
         MaxSessionDuration (AssumeRole API reference)."""
         g, p = self.gate, self.params
-        dur_s = p.get("DurationSeconds")
-        duration = 3600
-        if dur_s is not None:
-            try:
-                duration = int(dur_s)
-            except ValueError:
-                raise validation("durationSeconds", dur_s, "Member must be an integer")
-            if duration < 900:
-                raise validation("durationSeconds", dur_s, "Member must have value greater than or equal to 900")
-            if duration > 43200:
-                raise validation("durationSeconds", dur_s, "Member must have value less than or equal to 43200")
+        duration = duration_seconds(p.get("DurationSeconds"), default=3600, maximum=43200)
         role_arn = p.get("RoleArn", "")
         role = g.lookup_role(role_arn)
         if chained and duration > CHAIN_LIMIT:

@@ -72,6 +72,17 @@ print(json.dumps({"readers": out}))
 """
 
 
+def _end(proc: subprocess.Popen) -> None:
+    """Ends `proc` if it still runs: SIGTERM, then SIGKILL after 5 s."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+
 class HarnessError(RuntimeError):
     pass
 
@@ -250,13 +261,7 @@ class Pcscd:
         """Stop pcscd (also usable as a fault: "no pcscd")."""
         if self.proc is None:
             return
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        _end(self.proc)
         self.proc = None
 
     def restart(self, timeout=15.0):
@@ -355,13 +360,7 @@ class KeyProcess:
     def stop(self, wait=True, timeout=10.0):
         """Pull the key out (kill its emulator by pid)."""
         if self.proc is not None:
-            if self.proc.poll() is None:
-                self.proc.terminate()
-                try:
-                    self.proc.wait(5)
-                except subprocess.TimeoutExpired:
-                    self.proc.kill()
-                    self.proc.wait(5)
+            _end(self.proc)
             self.proc = None
             if wait and self.slot_name:
                 self.wait_present(False, timeout)

@@ -88,6 +88,6 @@ let package = Package(
     .testTarget(name: "AWSMFAKitTests", dependencies: ["AWSMFAKit", "AWSMFACore"]),
     .testTarget(name: "AWSMFACoreTests", dependencies: ["AWSMFACore", "AWSMFAKit", "AWSMFACard"]),
     .testTarget(
-      name: "AWSMFACLITests", dependencies: ["AWSMFACore", "AWSMFAKit", "awsmfa", "AWSMFACLI"]),
+      name: "AWSMFACLITests", dependencies: ["AWSMFACore", "AWSMFAKit", "AWSMFACLI"]),
   ]
 )

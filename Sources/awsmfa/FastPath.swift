@@ -1,19 +1,15 @@
 import AWSMFAKit
 
 /// The cached `env` path, served by the front binary without networking, crypto or argument
-/// parsing libraries: recognise the simple call shapes, find a fresh session in the store, render.
+/// parsing libraries: recognise the simple call shapes (`EnvCall`), find a fresh session in the
+/// store, render.
 package enum FastPath {
-  /// The simple `env` call shapes (see `EnvCall`); nil for anything else.
-  package static func recognise(_ arguments: [String]) -> EnvCall? {
-    EnvCall(arguments)
-  }
-
   /// The text `env` prints when `arguments` is a simple `env` call whose credentials are cached
   /// and outside the refresh window; nil when the full CLI must decide.
   package static func cachedEnv(
     arguments: [String], environment: Environment, store: some SessionStore, now: Int64
   ) -> String? {
-    guard environment["AWSMFA_NO_CACHE"] == nil, let request = recognise(arguments),
+    guard environment["AWSMFA_NO_CACHE"] == nil, let request = EnvCall(arguments),
       let memo = resolution(request.profile, environment: environment, store: store, now: now),
       let found = try? store.load(memo.target),
       found.expiresAt - now > Int64(memo.refreshWindow),

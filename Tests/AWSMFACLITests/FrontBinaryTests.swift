@@ -2,31 +2,30 @@ import AWSMFAKit
 import Testing
 
 @testable import AWSMFACLI
-@testable import awsmfa
 
 /// The front binary answers some `env` calls itself; whatever it recognises must mean the same
 /// to the full CLI's ArgumentParser tree, or a cached `env` and a fresh one would disagree.
 @Suite struct FrontBinaryTests {
-  @Test func fastPathRecognisesOnlySimpleCalls() {
-    #expect(FastPath.recognise(["env", "prod"]) == .init(profile: "prod", format: nil))
+  @Test func envCallRecognisesOnlySimpleCalls() {
+    #expect(EnvCall(["env", "prod"]) == .init(profile: "prod", format: nil))
     #expect(
-      FastPath.recognise(["env", "--format", "fish", "prod"])
+      EnvCall(["env", "--format", "fish", "prod"])
         == .init(profile: "prod", format: .fish))
     #expect(
-      FastPath.recognise(["env", "prod", "--format=json"]) == .init(profile: "prod", format: .json))
-    #expect(FastPath.recognise(["env", "prod", "--refresh"]) == nil)
+      EnvCall(["env", "prod", "--format=json"]) == .init(profile: "prod", format: .json))
+    #expect(EnvCall(["env", "prod", "--refresh"]) == nil)
     #expect(
-      FastPath.recognise(["env", "--hook", "--format", "bash", "--", "p"])
+      EnvCall(["env", "--hook", "--format", "bash", "--", "p"])
         == .init(profile: "p", format: .bash, hook: true))
-    #expect(FastPath.recognise(["env", "prod", "--format", "tcsh"]) == nil)
-    #expect(FastPath.recognise(["env"]) == nil)
-    #expect(FastPath.recognise(["list"]) == nil)
-    #expect(FastPath.recognise(["env", "a", "b"]) == nil)
+    #expect(EnvCall(["env", "prod", "--format", "tcsh"]) == nil)
+    #expect(EnvCall(["env"]) == nil)
+    #expect(EnvCall(["list"]) == nil)
+    #expect(EnvCall(["env", "a", "b"]) == nil)
     #expect(
-      FastPath.recognise(["env", "--format", "zsh", "--", "-e"])
+      EnvCall(["env", "--format", "zsh", "--", "-e"])
         == .init(profile: "-e", format: .zsh))
-    #expect(FastPath.recognise(["env", "--", "-e", "x"]) == nil)
-    #expect(FastPath.recognise(["env", "a", "--", "b"]) == nil)
+    #expect(EnvCall(["env", "--", "-e", "x"]) == nil)
+    #expect(EnvCall(["env", "a", "--", "b"]) == nil)
   }
 
   @Test(arguments: [
@@ -36,7 +35,7 @@ import Testing
     ["env", "--format=fish", "--", "--format"], ["env", "prod", "--hook"],
   ])
   func whatTheFrontBinaryRecognisesTheCLIParsesAlike(arguments: [String]) throws {
-    let request = try #require(FastPath.recognise(arguments))
+    let request = try #require(EnvCall(arguments))
     let parsed = try AWSMFA.parseAsRoot(arguments)
     let env = try #require(parsed as? Env)
     #expect(env.profile == request.profile)

@@ -217,17 +217,16 @@ final class RequestHandler: Sendable {
         head = try reader.readHead(limit: 16384, expectResponse: false)
         line = try Self.requestLine(head)
         _ = try reader.readBody(head.framing(isRequest: true), limit: 65536)
-      } catch let failure as HTTPReader.Failure {
-        if case .malformed = failure {
+      } catch {
+        // Something that is not HTTP/1.1 gets one 400; a client that left, stalled or sent too
+        // much just loses the connection.
+        var malformed = error is HTTPHead.Malformed
+        if case .malformed = error as? HTTPReader.Failure { malformed = true }
+        if malformed {
           let refusal = ServeFailure(
             status: 400, code: "BadRequest", message: "the request is not HTTP/1.1")
           respond(connection, refusal.status, Self.error(refusal), keepAlive: false)
         }
-        return
-      } catch {
-        let refusal = ServeFailure(
-          status: 400, code: "BadRequest", message: "the request is not HTTP/1.1")
-        respond(connection, refusal.status, Self.error(refusal), keepAlive: false)
         return
       }
       let connectionHeader = head.header("connection")?.lowercased() ?? ""

@@ -52,21 +52,14 @@ package final class NetworkTransport: HTTPTransport {
       request: Request(method: method, headers: headers, body: body),
       connectTimeout: connectTimeout, cancellation: cancellation)
     let outcome = await withTaskCancellationHandler {
-      await withCheckedContinuation {
-        (continuation: CheckedContinuation<Result<HTTPAnswer, TransportError>, Never>) in
-        let started = Detached.run {
-          continuation.resume(returning: exchange.run(timeout: timeout))
-        }
-        if !started {
-          continuation.resume(
-            returning: .failure(
-              TransportError(
-                url: url, kind: .unreachable,
-                description: "Cannot send a request: no thread could be started.")))
-        }
-      }
+      await Detached.value { exchange.run(timeout: timeout) }
     } onCancel: {
       cancellation.cancel()
+    }
+    guard let outcome else {
+      throw TransportError(
+        url: url, kind: .unreachable,
+        description: "Cannot send a request: no thread could be started.")
     }
     return try outcome.get()
   }

@@ -315,6 +315,15 @@ enum Detached {
     pthread_detach(thread)
     return true
   }
+
+  /// `body`'s value, computed on a thread of its own while the calling task waits suspended (a
+  /// blocking call must not hold one of Swift's few cooperative threads); nil when no thread
+  /// could be started, for the caller to decide.
+  static func value<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T? {
+    await withCheckedContinuation { (continuation: CheckedContinuation<T?, Never>) in
+      if !run({ continuation.resume(returning: body()) }) { continuation.resume(returning: nil) }
+    }
+  }
 }
 
 /// Name resolution that gives up at the request's deadline: getaddrinfo cannot be interrupted

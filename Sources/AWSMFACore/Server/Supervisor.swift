@@ -60,12 +60,9 @@ package enum Supervisor {
       }
     }
     defer { forwarded.release() }
-    return await withCheckedContinuation { continuation in
-      // waitpid blocks: on a thread of its own, not one of the concurrency pool's few.
-      if !Detached.run({ continuation.resume(returning: Syscall.waitExitStatus(child)) }) {
-        continuation.resume(returning: Syscall.waitExitStatus(child))
-      }
-    }
+    // waitpid blocks: on a thread of its own, not one of the concurrency pool's few.
+    if let status = await Detached.value({ Syscall.waitExitStatus(child) }) { return status }
+    return Syscall.waitExitStatus(child)
   }
 }
 
@@ -151,13 +148,7 @@ package final class SignalWait: Sendable {
 
   /// Returns once one of the signals has arrived (at once if one already has).
   package func wait() async {
-    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-      // read(2) blocks: on a thread of its own, not one of the concurrency pool's few.
-      let started = Detached.run {
-        _ = self.next()
-        continuation.resume()
-      }
-      if !started { continuation.resume() }
-    }
+    // read(2) blocks: on a thread of its own, not one of the concurrency pool's few.
+    _ = await Detached.value { self.next() }
   }
 }
